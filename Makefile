@@ -1,0 +1,35 @@
+# Deep Learning Basics with PyTorch: `make book` builds the site, `make test` tests it.
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+# Rewritten whenever requirements.txt or the package's metadata change.
+INSTALLED := $(VENV)/.installed
+
+.PHONY: book test serve clean help
+.DEFAULT_GOAL := help
+
+help:
+	@echo "make book   create $(VENV) if needed, install requirements.txt, execute every chapter, write _build/html/"
+	@echo "make test   run the tests: the package, the build and the built site (run make book first)"
+	@echo "make serve  serve _build/html on http://localhost:8000"
+	@echo "make clean  remove _build/ (the execution cache with it)"
+
+$(INSTALLED): requirements.txt code/pyproject.toml
+	@$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 10))' || \
+		{ echo "make: $(PYTHON) is older than Python 3.10; run make PYTHON=python3.11 (or newer)"; exit 1; }
+	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --upgrade pip
+	$(BIN)/python -m pip install -r requirements.txt
+	@touch $@
+
+book: $(INSTALLED)
+	$(BIN)/python tools/build_book.py
+
+test: $(INSTALLED)
+	$(BIN)/python -m pytest
+
+serve:
+	$(PYTHON) -m http.server --directory _build/html 8000
+
+clean:
+	rm -rf _build

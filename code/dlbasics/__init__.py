@@ -1,0 +1,15 @@
+"""Deep Learning Basics with PyTorch: the code the chapters import.
+
+Modules follow concepts, not chapters:
+
+- :mod:`dlbasics.runtime`  seeding and the device choice;
+- :mod:`dlbasics.paths`    where data sets live on disk;
+- :mod:`dlbasics.plotting` figures that work in notebooks, the book and scripts;
+- :mod:`dlbasics.checks`   checks that tell a reader whether an exercise is right.
+"""
+
+from dlbasics.paths import DataDirError, data_dir
+from dlbasics.runtime import get_device, seed_everything
+
+__all__ = ["DataDirError", "data_dir", "get_device", "seed_everything"]
+__version__ = "0.1.0"
