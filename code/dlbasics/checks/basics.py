@@ -1,90 +1,22 @@
-"""Checks for the exercises: is a reader's answer right, and if not, what is off?
-
-Each check returns a :class:`CheckResult`. It prints as one line in a
-notebook, is truthy only when the answer is right, and its message tells a
-wrong *kind* of answer (not a tensor), a wrong *shape* and wrong *values*
-apart, because each needs a different fix. Expected answers are computed
-from the exercise's own data, never typed in.
-"""
+"""Checks for the exercises of parts 1 and 2: tensors and the affine layer."""
 
 from __future__ import annotations
-
-from dataclasses import dataclass
 
 import torch
 from torch import nn
 
-
-@dataclass(frozen=True)
-class CheckResult:
-    """The verdict on one answer: ``ok`` and a message saying why."""
-
-    ok: bool
-    message: str
-
-    def __bool__(self) -> bool:
-        return self.ok
-
-    def __str__(self) -> str:
-        return ("Correct: " if self.ok else "Not yet: ") + self.message
-
-    __repr__ = __str__
-
-
-def _describe(value) -> str:
-    return type(value).__name__ if value is not None else "None"
-
-
-def compare_tensors(answer, expected: torch.Tensor, *, name: str = "your answer",
-                    atol: float = 1e-5, rtol: float = 1e-5) -> CheckResult:
-    """Compare ``answer`` with ``expected``: first its type, then its shape, then its values."""
-    if not isinstance(answer, torch.Tensor):
-        fix = " (wrap it: torch.tensor(...))" if isinstance(answer, (list, tuple, int, float)) else ""
-        return CheckResult(False, f"{name} is a {_describe(answer)}, not a torch.Tensor{fix}")
-    got = answer.detach().cpu()
-    want = expected.detach().cpu()
-    if got.shape != want.shape:
-        message = f"{name} has shape {tuple(got.shape)}, but should have shape {tuple(want.shape)}"
-        if got.dim() == 2 and got.shape == want.T.shape:
-            message += " (it looks transposed)"
-        elif got.numel() == want.numel():
-            message += " (same number of elements: reshape or squeeze it?)"
-        return CheckResult(False, message)
-    if got.is_complex() or got.dtype == torch.bool:
-        return CheckResult(False, f"{name} has dtype {got.dtype}; a real-valued tensor is expected")
-    got64, want64 = got.to(torch.float64), want.to(torch.float64)
-    if torch.isnan(got64).any():
-        return CheckResult(False, f"{name} contains NaN")
-    if torch.allclose(got64, want64, atol=atol, rtol=rtol):
-        return CheckResult(True, f"{name} has shape {tuple(got.shape)} and the expected values")
-    if not got.is_floating_point() and not torch.equal(want64, want64.round()):
-        return CheckResult(
-            False,
-            f"{name} holds integers ({got.dtype}) but the answer has fractions: "
-            "build your tensors from floats, e.g. torch.tensor([1.0, 2.0])",
-        )
-    diff = (got64 - want64).abs()
-    worst = tuple(int(i) for i in torch.unravel_index(diff.argmax(), diff.shape))
-    return CheckResult(
-        False,
-        f"{name} has the right shape {tuple(got.shape)} but different values: at index "
-        f"{worst} it holds {got64[worst].item():g} where {want64[worst].item():g} is expected",
-    )
-
-
-def _first_failure(*results: CheckResult) -> CheckResult | None:
-    return next((r for r in results if not r.ok), None)
+from dlbasics.checks.core import CheckResult, describe_type, first_failure, compare_tensors
 
 
 # --- Chapter 110: tensors -------------------------------------------------
 
 def check_110_sum(a, b, c) -> CheckResult:
     """Exercise 110.1: ``a`` is a 2x3 tensor of ones, ``b`` holds 0..5 row by row, ``c = a + b``."""
-    failure = _first_failure(
+    failure = first_failure(
         compare_tensors(a, torch.ones(2, 3), name="a"),
         compare_tensors(b, torch.arange(6.0).reshape(2, 3), name="b"),
     )
-    if failure:
+    if failure is not None:
         return failure
     result = compare_tensors(c, a + b, name="c")
     if not result.ok and isinstance(c, torch.Tensor) and c.shape == a.shape and torch.equal(c, a * b):
@@ -135,7 +67,7 @@ def check_210_linear(layer) -> CheckResult:
     """Exercise 210.2: an ``nn.Linear`` holding the exercise's ``W`` and ``b``."""
     f, W, b = _exercise_210_tensors()
     if not isinstance(layer, nn.Linear):
-        return CheckResult(False, f"layer is a {_describe(layer)}, not a torch.nn.Linear")
+        return CheckResult(False, f"layer is a {describe_type(layer)}, not a torch.nn.Linear")
     if (layer.in_features, layer.out_features) != (3, 2):
         return CheckResult(
             False,
@@ -151,7 +83,12 @@ def check_210_linear(layer) -> CheckResult:
             "layer.weight holds W reshaped to (2, 3), not transposed: reshape keeps the order of "
             "the numbers, a transpose swaps rows and columns. Copy W.T into the weight",
         )
-    return _first_failure(
+    failure = first_failure(
         compare_tensors(weight, W.T, name="layer.weight"),
         compare_tensors(layer.bias, b, name="layer.bias"),
-    ) or CheckResult(True, f"layer(f) gives {[round(v, 4) for v in layer(f).tolist()]}, as f W + b does")
+    )
+    if failure is not None:
+        return failure
+    with torch.no_grad():
+        outputs = layer(f.to(weight.dtype).to(layer.weight.device)).cpu().tolist()
+    return CheckResult(True, f"layer(f) gives {[round(v, 4) for v in outputs]}, as f W + b does")
