@@ -14,6 +14,7 @@ from __future__ import annotations
 import math
 from collections.abc import Sequence
 
+import matplotlib
 import matplotlib.pyplot as plt
 import numpy as np
 import torch
@@ -144,6 +145,108 @@ def draw_layer(weight, bias=None, *, input_names: Sequence[str] | None = None,
     ax.set_xlim(-0.3, 1.45)
     ax.set_ylim(min(y_in.min(), y_out.min()) - 0.6, max(y_in.max(), y_out.max()) + 0.6)
     ax.axis("off")
+    if title:
+        ax.set_title(title)
+    fig.tight_layout()
+    return fig
+
+
+CLASS_COLOURS = ("tab:blue", "tab:orange", "tab:green", "tab:red", "tab:purple")
+
+
+def _axes(ax, figsize=(4.5, 4.2)):
+    """The given axes, or new ones on a new figure."""
+    if ax is not None:
+        return ax.figure, ax
+    return plt.subplots(figsize=figsize)
+
+
+def _check_points(features, labels) -> tuple[np.ndarray, np.ndarray]:
+    x, y = to_numpy(features).astype(float), to_numpy(labels).astype(int)
+    if x.ndim != 2 or x.shape[1] != 2:
+        raise ValueError(f"features must have shape (N, 2) to be drawn in the plane, got {tuple(x.shape)}; "
+                         "for more features, draw two of them (features[:, [0, 1]]) or a combination")
+    if y.shape != (x.shape[0],):
+        raise ValueError(f"labels must have shape ({x.shape[0]},), one per point, got {tuple(y.shape)}")
+    return x, y
+
+
+def plot_points(features, labels, *, ax=None, title: str | None = None,
+                axis_labels: Sequence[str] = ("f1", "f2"), max_points: int = 1000) -> Figure:
+    """Scatter 2-D points coloured by class (at most ``max_points`` of them, the first ones)."""
+    x, y = _check_points(features, labels)
+    x, y = x[:max_points], y[:max_points]
+    fig, ax = _axes(ax)
+    for cls in np.unique(y):
+        pts = x[y == cls]
+        ax.scatter(pts[:, 0], pts[:, 1], s=9, color=CLASS_COLOURS[cls % len(CLASS_COLOURS)],
+                   label=f"class {cls}", edgecolors="none")
+    ax.set_xlabel(axis_labels[0])
+    ax.set_ylabel(axis_labels[1])
+    ax.set_aspect("equal", adjustable="box")
+    ax.legend(loc="upper left", fontsize=8, framealpha=0.9)
+    if title:
+        ax.set_title(title)
+    return fig
+
+
+@torch.no_grad()
+def plot_decision_boundary(predict, features, labels, *, ax=None, title: str | None = None,
+                           axis_labels: Sequence[str] = ("f1", "f2"), resolution: int = 200,
+                           max_points: int = 1000) -> Figure:
+    """Shade the plane by the class a model picks, and draw the data on top.
+
+    ``predict`` maps a float tensor of points, shape ``(M, 2)``, to scores of
+    shape ``(M, classes)``: an ``nn.Module`` or any function such as
+    ``lambda x: x @ W + b``. The class is the argmax of the scores; the
+    boundary is where that argmax changes. An ``nn.Module`` is evaluated on
+    its own device, in eval mode.
+    """
+    x, y = _check_points(features, labels)
+    pad = 0.05 * (x.max(axis=0) - x.min(axis=0) + 1e-9)
+    lo, hi = x.min(axis=0) - pad, x.max(axis=0) + pad
+    g1, g2 = np.meshgrid(np.linspace(lo[0], hi[0], resolution), np.linspace(lo[1], hi[1], resolution))
+    grid = torch.tensor(np.column_stack([g1.ravel(), g2.ravel()]), dtype=torch.float32)
+    if isinstance(predict, torch.nn.Module):
+        device = next(predict.parameters(), torch.empty(0)).device
+        was_training = predict.training
+        predict.eval()
+        scores = predict(grid.to(device))
+        predict.train(was_training)
+    else:
+        scores = torch.as_tensor(predict(grid))
+    if scores.dim() != 2 or scores.shape[0] != grid.shape[0]:
+        raise ValueError(f"predict must map points (M, 2) to scores (M, classes); for M = {grid.shape[0]} "
+                         f"it returned shape {tuple(scores.shape)}")
+    classes = scores.argmax(dim=1).cpu().numpy().reshape(g1.shape)
+    fig, ax = _axes(ax)
+    n_classes = max(int(classes.max()), int(y.max())) + 1
+    cmap = matplotlib.colors.ListedColormap(CLASS_COLOURS[:n_classes])
+    ax.contourf(g1, g2, classes, levels=np.arange(n_classes + 1) - 0.5, cmap=cmap, alpha=0.18)
+    if len(np.unique(classes)) > 1:
+        ax.contour(g1, g2, classes, levels=np.arange(n_classes) + 0.5, colors="black", linewidths=1)
+    plot_points(x, y, ax=ax, title=title, axis_labels=axis_labels, max_points=max_points)
+    ax.set_xlim(lo[0], hi[0])
+    ax.set_ylim(lo[1], hi[1])
+    return fig
+
+
+def plot_loss_curves(curves: dict[str, Sequence[float]], *, ax=None, title: str | None = None,
+                     xlabel: str = "epoch", ylabel: str = "loss", log_y: bool = False) -> Figure:
+    """Draw one or more curves (name -> values, one per step or epoch) on shared axes."""
+    if not curves:
+        raise ValueError("curves is empty: pass a dict such as {'train': history.train_loss}")
+    fig, ax = _axes(ax, figsize=(5.5, 3.5))
+    for name, values in curves.items():
+        values = to_numpy(values).astype(float).reshape(-1)
+        ax.plot(np.arange(1, len(values) + 1), values, label=name)
+    ax.set_xlabel(xlabel)
+    ax.set_ylabel(ylabel)
+    if log_y:
+        ax.set_yscale("log")
+    if len(curves) > 1:
+        ax.legend()
+    ax.grid(alpha=0.3)
     if title:
         ax.set_title(title)
     fig.tight_layout()

@@ -1,0 +1,134 @@
+"""The book's one training loop, and the evaluation that goes with it.
+
+Every chapter that trains a model calls :func:`fit`; none writes its own loop.
+Data is either a pair of tensors ``(features, labels)`` or a
+``torch.utils.data.DataLoader`` (MNIST). The model, the optimiser and the
+loss are the caller's: the loop only runs them, so a chapter shows exactly
+the choices that matter to its lesson.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+import torch
+from torch import nn
+from torch.utils.data import DataLoader, TensorDataset
+
+from dlbasics.runtime import get_device
+
+
+@dataclass
+class History:
+    """What :func:`fit` measured, one entry per epoch.
+
+    The training figures are counted on the fly, while the weights still
+    change within the epoch; the test figures are measured after it.
+    """
+
+    train_loss: list[float] = field(default_factory=list)
+    train_accuracy: list[float] = field(default_factory=list)
+    test_loss: list[float] = field(default_factory=list)
+    test_accuracy: list[float] = field(default_factory=list)
+
+    @property
+    def epochs(self) -> int:
+        return len(self.train_loss)
+
+
+def as_loader(data, batch_size: int, shuffle: bool, generator: torch.Generator | None = None) -> DataLoader:
+    """A DataLoader over ``data``: a DataLoader (returned as it is) or a ``(features, labels)`` pair."""
+    if isinstance(data, DataLoader):
+        return data
+    if not (isinstance(data, (tuple, list)) and len(data) == 2
+            and all(isinstance(t, torch.Tensor) for t in data)):
+        raise TypeError("data must be a DataLoader or a (features, labels) pair of tensors, "
+                        f"got {type(data).__name__}")
+    features, labels = data
+    if len(features) != len(labels):
+        raise ValueError(f"features and labels differ in length: {len(features)} and {len(labels)}")
+    return DataLoader(TensorDataset(features, labels), batch_size=batch_size, shuffle=shuffle,
+                      generator=generator)
+
+
+def model_device(model: nn.Module) -> torch.device:
+    """The device of the model's first parameter (the CPU for a model without any)."""
+    return next(model.parameters(), torch.empty(0)).device
+
+
+@torch.no_grad()
+def evaluate(model: nn.Module, data, loss_fn: Callable = nn.functional.cross_entropy,
+             batch_size: int = 1000) -> tuple[float, float]:
+    """Mean loss and accuracy (argmax of the outputs against the labels) of ``model`` on ``data``."""
+    was_training = model.training
+    model.eval()
+    device = model_device(model)
+    total_loss, correct, count = 0.0, 0, 0
+    for features, labels in as_loader(data, batch_size, shuffle=False):
+        features, labels = features.to(device), labels.to(device)
+        outputs = model(features)
+        total_loss += loss_fn(outputs, labels).item() * len(labels)
+        correct += (outputs.argmax(dim=1) == labels).sum().item()
+        count += len(labels)
+    model.train(was_training)
+    return total_loss / count, correct / count
+
+
+@torch.no_grad()
+def predict(model: nn.Module, features: torch.Tensor) -> torch.Tensor:
+    """The class ``model`` picks for each row of ``features`` (the argmax of its outputs), on the CPU."""
+    was_training = model.training
+    model.eval()
+    classes = model(features.to(model_device(model))).argmax(dim=1).cpu()
+    model.train(was_training)
+    return classes
+
+
+def fit(model: nn.Module, train_data, optimizer: torch.optim.Optimizer, *, epochs: int,
+        batch_size: int = 32, loss_fn: Callable = nn.functional.cross_entropy, test_data=None,
+        device: torch.device | str | None = None, log_every: int = 0,
+        on_epoch_end: Callable[[int, nn.Module, History], None] | None = None) -> History:
+    """Train ``model`` on ``train_data`` for ``epochs`` passes with mini-batches.
+
+    Each step: forward pass, ``loss_fn(outputs, labels)`` (by default
+    cross-entropy on the raw outputs, the logits), ``backward``, optimiser
+    step. Batches are shuffled from PyTorch's global generator, so a chapter
+    that called :func:`dlbasics.seed_everything` trains the same way each run.
+    After each epoch the training and (if given) test loss and accuracy are
+    recorded; ``log_every=k`` prints them every k epochs, and
+    ``on_epoch_end(epoch, model, history)`` lets a chapter take snapshots.
+    """
+    if epochs < 1:
+        raise ValueError(f"epochs must be at least 1, got {epochs}")
+    device = torch.device(device) if device is not None else get_device()
+    model.to(device)
+    loader = as_loader(train_data, batch_size, shuffle=True)
+    history = History()
+    for epoch in range(1, epochs + 1):
+        model.train()
+        total_loss, correct, count = 0.0, 0, 0
+        for features, labels in loader:
+            features, labels = features.to(device), labels.to(device)
+            outputs = model(features)
+            loss = loss_fn(outputs, labels)
+            optimizer.zero_grad()
+            loss.backward()
+            optimizer.step()
+            total_loss += loss.item() * len(labels)
+            correct += (outputs.argmax(dim=1) == labels).sum().item()
+            count += len(labels)
+        history.train_loss.append(total_loss / count)
+        history.train_accuracy.append(correct / count)
+        if test_data is not None:
+            test_loss, test_accuracy = evaluate(model, test_data, loss_fn)
+            history.test_loss.append(test_loss)
+            history.test_accuracy.append(test_accuracy)
+        if log_every and (epoch % log_every == 0 or epoch == epochs):
+            line = f"epoch {epoch:3d}: train loss {history.train_loss[-1]:.4f}, accuracy {history.train_accuracy[-1]:.2%}"
+            if test_data is not None:
+                line += f" | test loss {history.test_loss[-1]:.4f}, accuracy {history.test_accuracy[-1]:.2%}"
+            print(line)
+        if on_epoch_end is not None:
+            on_epoch_end(epoch, model, history)
+    return history
