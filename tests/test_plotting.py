@@ -1,0 +1,69 @@
+"""Plotting helpers: they work in a plain script and reject shapes they cannot draw."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import textwrap
+
+import matplotlib
+import pytest
+import torch
+
+matplotlib.use("Agg")
+
+from dlbasics.plotting import (draw_layer, plot_decision_boundary, plot_loss_curves, plot_points,  # noqa: E402
+                               show_images, show_matrix)
+
+
+def test_every_helper_draws_and_saves_from_a_plain_script(tmp_path):
+    script = textwrap.dedent("""
+        import sys, torch
+        from dlbasics.plotting import *
+        out = sys.argv[1]
+        x = torch.randn(50, 2, requires_grad=True)   # grad-tracking tensors are fine
+        y = (x[:, 0] > 0).long()
+        W, b = torch.tensor([[1.0, 0.0], [0.0, 1.0]]), torch.zeros(2)
+        figures = {
+            "matrix": show_matrix(torch.arange(6.0).reshape(2, 3)),
+            "images": show_images(torch.rand(5, 1, 8, 8), titles=list("abcde")),
+            "rgb": show_images(torch.rand(2, 3, 8, 8)),
+            "layer": draw_layer(W, b),
+            "points": plot_points(x, y),
+            "boundary": plot_decision_boundary(lambda p: p @ W + b, x, y, resolution=40),
+            "loss": plot_loss_curves({"train": [3, 2, 1], "test": [3.5, 2.5, 2]}),
+        }
+        for name, fig in figures.items():
+            fig.savefig(f"{out}/{name}.png")
+    """)
+    env = dict(os.environ, MPLBACKEND="Agg")
+    result = subprocess.run([sys.executable, "-c", script, str(tmp_path)], capture_output=True, text=True, env=env)
+    assert result.returncode == 0, result.stderr
+    assert "Warning" not in result.stderr
+    for name in ("matrix", "images", "rgb", "layer", "points", "boundary", "loss"):
+        png = tmp_path / f"{name}.png"
+        assert png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+
+
+def test_the_boundary_separates_the_classes_the_model_picks():
+    fig = plot_decision_boundary(torch.nn.Linear(2, 2), torch.randn(20, 2), torch.randint(0, 2, (20,)))
+    assert len(fig.axes) == 1
+
+
+@pytest.mark.parametrize("call, fragment", [
+    (lambda: show_images(torch.rand(28, 28)), "for one image use x.unsqueeze(0)"),
+    (lambda: show_images(torch.rand(2, 2, 8, 8)), "C = 1 or 3"),
+    (lambda: show_images(torch.rand(2, 8, 8), titles=["one"]), "1 titles for 2 images"),
+    (lambda: show_matrix(torch.rand(2, 2, 2)), "1-D or 2-D"),
+    (lambda: draw_layer(torch.rand(3)), "must be 2-D"),
+    (lambda: draw_layer(torch.rand(2, 3), torch.rand(2)), "3 values, one per output"),
+    (lambda: plot_points(torch.rand(5, 3), torch.zeros(5)), "shape (N, 2)"),
+    (lambda: plot_points(torch.rand(5, 2), torch.zeros(4)), "one per point"),
+    (lambda: plot_decision_boundary(lambda p: p.sum(1), torch.rand(5, 2), torch.zeros(5)), "scores (M, classes)"),
+    (lambda: plot_loss_curves({}), "curves is empty"),
+])
+def test_shapes_that_cannot_be_drawn_are_explained(call, fragment):
+    with pytest.raises(ValueError) as err:
+        call()
+    assert fragment in str(err.value)
