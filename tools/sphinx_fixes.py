@@ -1,0 +1,60 @@
+"""A Sphinx extension with fixes the book needs from its toolchain.
+
+Exercises are numbered after their chapter: the first exercise of chapter 210
+is "Exercise 210.1", in its title, its solution and every reference to it.
+sphinx-exercise numbers them like figures, and as the book's chapters are not
+numbered sections, that numbering ran through the whole book (1, 2, 3 in
+chapter 110, then 4, 5, 6 in chapter 210).
+
+sphinx-thebe 0.3.1 registers its inline configuration script once per read
+of the environment, and jupyter-book reads it twice, so every page declared
+``const THEBE_JS_URL`` twice and the browser reported a JavaScript error on
+each page. Dropping repeated scripts (the same file, or the same inline body,
+which Sphinx records once with the name None and once with "") from each
+page's context removes it.
+"""
+
+from __future__ import annotations
+
+import re
+
+CHAPTER_NUMBER = re.compile(r"(?:^|/)(\d{3})_[^/]*$")
+
+
+def number_exercises_by_chapter(app, env) -> list[str]:
+    """Renumber each chapter's exercises (chapter, 1), (chapter, 2), ... in page order."""
+    for docname, numbers in env.toc_fignumbers.items():
+        match = CHAPTER_NUMBER.search(docname)
+        exercises = numbers.get("exercise")
+        if not match or not exercises:
+            continue
+        in_order = sorted(exercises, key=lambda node_id: exercises[node_id])
+        for position, node_id in enumerate(in_order, start=1):
+            exercises[node_id] = (int(match.group(1)), position)
+    return []
+
+
+def _script_key(script) -> tuple:
+    filename = getattr(script, "filename", script) or ""  # inline scripts come as None or ""
+    attributes = getattr(script, "attributes", {})
+    return str(filename), tuple(sorted((k, str(v)) for k, v in attributes.items()))
+
+
+def drop_repeated_scripts(app, pagename, templatename, context, doctree):
+    scripts = context.get("script_files")
+    if not scripts:
+        return
+    seen, unique = set(), []
+    for script in scripts:
+        key = _script_key(script)
+        if key not in seen:
+            seen.add(key)
+            unique.append(script)
+    context["script_files"] = unique
+
+
+def setup(app):
+    # After Sphinx assigned figure numbers (its own listener has priority 500).
+    app.connect("env-get-updated", number_exercises_by_chapter, priority=900)
+    app.connect("html-page-context", drop_repeated_scripts)
+    return {"parallel_read_safe": True, "parallel_write_safe": True}
