@@ -46,7 +46,10 @@ def show_matrix(matrix, *, title: str | None = None, fmt: str = "{:g}",
         )
     rows, cols = values.shape
     limit = float(np.abs(values).max()) or 1.0
-    fig, ax = plt.subplots(figsize=(0.6 * cols + 1.2, 0.5 * rows + 0.8))
+    # Room for the cells, the row labels and the title; constrained layout fits the rest.
+    label_width = 0.08 * max((len(str(label)) for label in row_labels), default=2) if row_labels is not None else 0.3
+    width = max(0.6 * cols + label_width + 0.9, 0.085 * len(title or ""))
+    fig, ax = plt.subplots(figsize=(width, 0.5 * rows + 0.9), layout="constrained")
     ax.imshow(values, cmap=cmap, vmin=-limit, vmax=limit)
     for (r, c), value in np.ndenumerate(values):
         ax.text(c, r, fmt.format(value), ha="center", va="center", fontsize=10)
@@ -55,7 +58,6 @@ def show_matrix(matrix, *, title: str | None = None, fmt: str = "{:g}",
     ax.tick_params(length=0)
     if title:
         ax.set_title(title)
-    fig.tight_layout()
     return fig
 
 
