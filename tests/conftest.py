@@ -27,11 +27,12 @@ CHAPTER_HEADER = textwrap.dedent("""\
 
 
 class FixtureBook:
-    """A throw-away book using the repository's own _config.yml, with chapters written by a test."""
+    """A throw-away book using the repository's own _config.yml and tools/, with chapters written by a test."""
 
     def __init__(self, root: Path):
         self.root = root
         shutil.copy(ROOT / "_config.yml", root / "_config.yml")
+        shutil.copytree(ROOT / "tools", root / "tools")  # the Sphinx extension _config.yml loads
         (root / "book").mkdir()
         (root / "book" / "index.md").write_text("# Fixture book\n")
         self.chapters: list[str] = []

@@ -31,10 +31,8 @@ def test_different_seeds_give_different_numbers():
     assert not torch.equal(one, torch.rand(5))
 
 
-def test_the_returned_generator_is_seeded_too():
-    a = torch.rand(4, generator=seed_everything(7))
-    b = torch.rand(4, generator=seed_everything(7))
-    assert torch.equal(a, b)
+def test_seeding_returns_nothing_so_a_cell_ending_with_it_prints_nothing():
+    assert seed_everything(7) is None
 
 
 @pytest.mark.parametrize("bad", [1.5, "0", None, True])

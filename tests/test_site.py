@@ -123,7 +123,7 @@ def test_a_chapter_page_renders_its_figures_math_and_folded_solutions(page, serv
     assert broken == [], f"images that did not load: {broken}"
 
     if main.locator("span.math, div.math").count():
-        page.wait_for_selector("mjx-container", timeout=15000)  # MathJax typeset the formulas
+        page.wait_for_selector("mjx-container", state="attached", timeout=15000)  # MathJax typeset the formulas
 
     # Launch buttons: Binder and Colab, pointing at this chapter in the repository.
     hrefs = page.eval_on_selector_all(".dropdown-launch-buttons a", "els => els.map(e => e.href)")

@@ -174,8 +174,8 @@ def _check_points(features, labels) -> tuple[np.ndarray, np.ndarray]:
 
 
 def plot_points(features, labels, *, ax=None, title: str | None = None,
-                axis_labels: Sequence[str] = ("f1", "f2"), max_points: int = 1000) -> Figure:
-    """Scatter 2-D points coloured by class (at most ``max_points`` of them, the first ones)."""
+                axis_labels: Sequence[str] = ("f1", "f2"), max_points: int | None = None) -> Figure:
+    """Scatter 2-D points coloured by class (all of them, or the first ``max_points``)."""
     x, y = _check_points(features, labels)
     x, y = x[:max_points], y[:max_points]
     fig, ax = _axes(ax)
@@ -195,7 +195,7 @@ def plot_points(features, labels, *, ax=None, title: str | None = None,
 @torch.no_grad()
 def plot_decision_boundary(predict, features, labels, *, ax=None, title: str | None = None,
                            axis_labels: Sequence[str] = ("f1", "f2"), resolution: int = 200,
-                           max_points: int = 1000) -> Figure:
+                           max_points: int | None = None) -> Figure:
     """Shade the plane by the class a model picks, and draw the data on top.
 
     ``predict`` maps a float tensor of points, shape ``(M, 2)``, to scores of

@@ -11,17 +11,15 @@ import torch
 DEVICE_ENV_VAR = "DLB_DEVICE"
 
 
-def seed_everything(seed: int = 0) -> torch.Generator:
+def seed_everything(seed: int = 0) -> None:
     """Seed every random number generator a chapter may touch.
 
     Python's :mod:`random`, NumPy's global generator and PyTorch's (on the
     CPU and on every GPU) all start from ``seed``, and cuDNN is told to pick
     deterministic algorithms, so two runs of a chapter print the same numbers.
     A GPU and a CPU still draw different streams: numbers printed in the book
-    come from the CPU.
-
-    Returns a fresh :class:`torch.Generator` seeded the same way, for code
-    (a ``DataLoader``, say) that should draw from a stream of its own.
+    come from the CPU. Returns nothing, so a cell that ends with it prints
+    nothing.
     """
     if isinstance(seed, bool) or not isinstance(seed, int):
         raise TypeError(f"seed must be an int, got {type(seed).__name__} {seed!r}")
@@ -32,7 +30,6 @@ def seed_everything(seed: int = 0) -> torch.Generator:
     torch.manual_seed(seed)  # also seeds every CUDA device
     torch.backends.cudnn.deterministic = True
     torch.backends.cudnn.benchmark = False
-    return torch.Generator().manual_seed(seed)
 
 
 def get_device(name: str | None = None) -> torch.device:

@@ -80,7 +80,7 @@ PROBLEMS = {
 
 def get_problem(number: int) -> ToyProblem:
     """The toy problem with this number (1, 2 or 3)."""
-    if number not in PROBLEMS:
+    if type(number) is not int or number not in PROBLEMS:
         raise ValueError(f"there is no toy problem {number!r}; the problems are {sorted(PROBLEMS)}")
     return PROBLEMS[number]
 
@@ -90,7 +90,7 @@ def label_points(problem: int, features) -> torch.Tensor:
     spec = get_problem(problem)
     features = torch.as_tensor(features)
     if features.dim() != 2 or features.shape[1] != spec.n_features:
-        raise ValueError(f"toy problem {problem} has {spec.n_features} features per point, so features "
+        raise ValueError(f"toy problem {problem} has {spec.n_features} features per point, so the features "
                          f"must have shape (N, {spec.n_features}); got {tuple(features.shape)}")
     return spec.label(features)
 
@@ -165,7 +165,8 @@ def load_toy_data(path) -> ToyData:
         if not row:
             raise ToyFormatError(f"{where}: the line has a label but no features")
         if width is not None and len(row) != width:
-            raise ToyFormatError(f"{where}: {len(row)} features, but the lines before have {width}")
+            count = f"{len(row)} feature" + ("s" if len(row) != 1 else "")
+            raise ToyFormatError(f"{where}: {count}, but the lines before have {width}")
         width = len(row)
         labels.append(label)
         rows.append(row)

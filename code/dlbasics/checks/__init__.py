@@ -12,3 +12,6 @@ here: ``from dlbasics.checks import check_110_sum``.
 
 from dlbasics.checks.core import CheckResult, compare_tensors, describe_type, first_failure
 from dlbasics.checks.basics import check_110_slice, check_110_sum, check_210_affine, check_210_linear
+from dlbasics.checks.losses import check_430_losses, check_430_softmax, check_450_batch_loss, check_450_gradient, check_480_bce, check_480_normalised_sigmoid
+from dlbasics.checks.classification import check_310_always_class_0, check_350_weights, check_380_weights, check_410_rule
+from dlbasics.checks.backprop import check_710_gradients, check_720_gradients, check_730_gradients, check_740_gradients, check_750_gradients
