@@ -186,7 +186,7 @@ def plot_points(features, labels, *, ax=None, title: str | None = None,
     ax.set_xlabel(axis_labels[0])
     ax.set_ylabel(axis_labels[1])
     ax.set_aspect("equal", adjustable="box")
-    ax.legend(loc="upper left", fontsize=8, framealpha=0.9)
+    ax.legend(loc="best", fontsize=8, framealpha=0.9)
     if title:
         ax.set_title(title)
     return fig

@@ -8,7 +8,7 @@ them by a rule, so a reader can check any point by eye:
 ====  ====================  ===========================================
  1    f1, f2                f1 < f2
  2    f1, f2, f3            f1 < f2 + f3
- 3    f1, f2                f1 * f2 < 0  (XOR-like: the signs differ)
+ 3    f1, f2                not f1 * f2 > 0  (XOR-like: the signs differ)
 ====  ====================  ===========================================
 
 Points on a boundary are never drawn: problem 1 has no ties, problem 2 keeps
@@ -62,7 +62,7 @@ def _rule_2(f):
 
 
 def _rule_3(f):
-    return (f[:, 0] * f[:, 1] < 0).long()
+    return (f[:, 0] * f[:, 1] <= 0).long()  # the course: class 0 when f1 * f2 > 0, else class 1
 
 
 def _margin_2(f):
@@ -73,7 +73,7 @@ def _margin_2(f):
 PROBLEMS = {
     1: ToyProblem(1, 2, "class 1 when f1 < f2", _rule_1, lambda f: f[:, 0] != f[:, 1]),
     2: ToyProblem(2, 3, "class 1 when f1 < f2 + f3", _rule_2, _margin_2),
-    3: ToyProblem(3, 2, "class 1 when f1 * f2 < 0 (class 0 when f1 * f2 > 0)", _rule_3,
+    3: ToyProblem(3, 2, "class 0 when f1 * f2 > 0, else class 1", _rule_3,
                   lambda f: (f != 0).all(dim=1)),
 }
 

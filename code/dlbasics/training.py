@@ -40,6 +40,8 @@ class History:
 def as_loader(data, batch_size: int, shuffle: bool, generator: torch.Generator | None = None) -> DataLoader:
     """A DataLoader over ``data``: a DataLoader (returned as it is) or a ``(features, labels)`` pair."""
     if isinstance(data, DataLoader):
+        if len(data.dataset) == 0:
+            raise ValueError("the DataLoader's data set is empty: there is nothing to train or evaluate on")
         return data
     if not (isinstance(data, (tuple, list)) and len(data) == 2
             and all(isinstance(t, torch.Tensor) for t in data)):
@@ -48,6 +50,8 @@ def as_loader(data, batch_size: int, shuffle: bool, generator: torch.Generator |
     features, labels = data
     if len(features) != len(labels):
         raise ValueError(f"features and labels differ in length: {len(features)} and {len(labels)}")
+    if len(features) == 0:
+        raise ValueError("the data is empty (0 points): there is nothing to train or evaluate on")
     return DataLoader(TensorDataset(features, labels), batch_size=batch_size, shuffle=shuffle,
                       generator=generator)
 
@@ -104,6 +108,8 @@ def fit(model: nn.Module, train_data, optimizer: torch.optim.Optimizer, *, epoch
     device = torch.device(device) if device is not None else get_device()
     model.to(device)
     loader = as_loader(train_data, batch_size, shuffle=True)
+    if test_data is not None:
+        as_loader(test_data, batch_size, shuffle=False)  # fail now, not after a whole epoch
     history = History()
     for epoch in range(1, epochs + 1):
         model.train()
