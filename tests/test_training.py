@@ -359,3 +359,38 @@ def test_bad_test_data_is_refused_before_any_training():
         fit(model, (LOGITS, LABELS), torch.optim.SGD(model.parameters(), lr=0.1), epochs=1,
             test_data=EMPTY, device="cpu")
     assert torch.equal(model.weight.detach(), before)
+
+
+def test_as_loader_yields_every_point_once_per_epoch_in_batches():
+    features = torch.arange(10.0).reshape(10, 1)
+    labels = torch.arange(10)
+    loader = as_loader((features, labels), 4, shuffle=True, generator=torch.Generator().manual_seed(0))
+    batches = list(loader)
+    assert [len(b[1]) for b in batches] == [4, 4, 2]
+    seen = torch.cat([b[1] for b in batches])
+    assert sorted(seen.tolist()) == list(range(10)) and seen.tolist() != list(range(10))
+    for x, y in batches:
+        assert torch.equal(x[:, 0].long(), y)  # features and labels stay paired
+    in_order = torch.cat([b[1] for b in as_loader((features, labels), 3, shuffle=False)])
+    assert in_order.tolist() == list(range(10))
+
+
+
+def test_as_loader_shuffles_as_a_plain_dataloader_and_evaluation_leaves_the_global_generator_alone():
+    features, labels = torch.randn(70, 3), torch.randint(0, 2, (70,))
+    torch.manual_seed(5)
+    plain = list(DataLoader(TensorDataset(features, labels), batch_size=32, shuffle=True))
+    torch.manual_seed(5)
+    fast = list(as_loader((features, labels), 32, shuffle=True))
+    assert all(torch.equal(a[0], b[0]) and torch.equal(a[1], b[1]) for a, b in zip(plain, fast))
+    torch.manual_seed(5)
+    expected = torch.rand(3)
+    torch.manual_seed(5)
+    list(as_loader((features, labels), 32, shuffle=False))
+    assert torch.equal(torch.rand(3), expected)
+
+
+@pytest.mark.parametrize("batch_size", [0, -1, 2.5, True])
+def test_as_loader_refuses_a_bad_batch_size(batch_size):
+    with pytest.raises(ValueError, match="batch_size must be a positive int"):
+        as_loader((torch.zeros(4, 2), torch.zeros(4, dtype=torch.int64)), batch_size, shuffle=False)

@@ -2,10 +2,16 @@
 
 Modules follow concepts, not chapters:
 
-- :mod:`dlbasics.runtime`  seeding and the device choice;
-- :mod:`dlbasics.paths`    where data sets live on disk;
-- :mod:`dlbasics.plotting` figures that work in notebooks, the book and scripts;
-- :mod:`dlbasics.checks`   checks that tell a reader whether an exercise is right.
+- :mod:`dlbasics.runtime`            seeding and the device choice;
+- :mod:`dlbasics.paths`              where data sets live on disk;
+- :mod:`dlbasics.toydata`            the course's generated toy problems and their file format;
+- :mod:`dlbasics.training`           the one training loop, evaluation and prediction;
+- :mod:`dlbasics.sweeps`             the same training over several seeds, summarised;
+- :mod:`dlbasics.backprop`           forward and backward passes written out by hand;
+- :mod:`dlbasics.plotting`           figures that work in notebooks, the book and scripts;
+- :mod:`dlbasics.computation_graph`  a network's values and gradients drawn as a graph;
+- :mod:`dlbasics.book`               numbers handed from a chapter's code to its prose;
+- :mod:`dlbasics.checks`             checks that tell a reader whether an exercise is right.
 """
 
 from dlbasics.paths import DataDirError, data_dir

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 
 import torch
 from torch import nn
-from torch.utils.data import DataLoader, TensorDataset
+from torch.utils.data import BatchSampler, DataLoader, RandomSampler, SequentialSampler, TensorDataset
 
 from dlbasics.runtime import get_device
 
@@ -37,22 +37,41 @@ class History:
         return len(self.train_loss)
 
 
-def as_loader(data, batch_size: int, shuffle: bool, generator: torch.Generator | None = None) -> DataLoader:
-    """A DataLoader over ``data``: a DataLoader (returned as it is) or a ``(features, labels)`` pair."""
+def as_loader(data, batch_size: int, shuffle: bool, generator: torch.Generator | None = None,
+              name: str = "data") -> DataLoader:
+    """A DataLoader over ``data``: a DataLoader (returned as it is) or a ``(features, labels)`` pair.
+
+    A pair of tensors is cut into mini-batches by indexing a whole batch at
+    once (a plain DataLoader fetches and stacks one example at a time, which
+    for the book's small networks costs more than the training step). The
+    shuffled order is the one ``DataLoader(..., shuffle=True)`` would give.
+    It comes from ``generator`` if one is given, else from PyTorch's global
+    generator; an unshuffled loader draws nothing from the global generator,
+    so evaluating a model does not change how later epochs are shuffled.
+    ``name`` is what error messages call the data.
+    """
     if isinstance(data, DataLoader):
         if len(data.dataset) == 0:
-            raise ValueError("the DataLoader's data set is empty: there is nothing to train or evaluate on")
+            raise ValueError(f"{name} is a DataLoader over an empty data set: there is nothing to train "
+                             "or evaluate on")
         return data
     if not (isinstance(data, (tuple, list)) and len(data) == 2
             and all(isinstance(t, torch.Tensor) for t in data)):
-        raise TypeError("data must be a DataLoader or a (features, labels) pair of tensors, "
+        raise TypeError(f"{name} must be a DataLoader or a (features, labels) pair of tensors, "
                         f"got {type(data).__name__}")
     features, labels = data
     if len(features) != len(labels):
-        raise ValueError(f"features and labels differ in length: {len(features)} and {len(labels)}")
+        raise ValueError(f"{name}: features and labels differ in length: {len(features)} and {len(labels)}")
     if len(features) == 0:
-        raise ValueError("the data is empty (0 points): there is nothing to train or evaluate on")
-    return DataLoader(TensorDataset(features, labels), batch_size=batch_size, shuffle=shuffle,
+        raise ValueError(f"{name} is empty (0 points): there is nothing to train or evaluate on")
+    if isinstance(batch_size, bool) or not isinstance(batch_size, int) or batch_size < 1:
+        raise ValueError(f"batch_size must be a positive int, got {batch_size!r}")
+    dataset = TensorDataset(features, labels)
+    if not shuffle and generator is None:
+        generator = torch.Generator()  # every DataLoader draws a seed when iterated: not from the global one
+    order = RandomSampler(dataset, generator=generator) if shuffle else SequentialSampler(dataset)
+    # batch_size=None: the sampler yields lists of indices, and dataset[indices] is the whole batch.
+    return DataLoader(dataset, sampler=BatchSampler(order, batch_size, drop_last=False), batch_size=None,
                       generator=generator)
 
 
@@ -107,9 +126,9 @@ def fit(model: nn.Module, train_data, optimizer: torch.optim.Optimizer, *, epoch
         raise ValueError(f"epochs must be at least 1, got {epochs}")
     device = torch.device(device) if device is not None else get_device()
     model.to(device)
-    loader = as_loader(train_data, batch_size, shuffle=True)
+    loader = as_loader(train_data, batch_size, shuffle=True, name="train_data")
     if test_data is not None:
-        as_loader(test_data, batch_size, shuffle=False)  # fail now, not after a whole epoch
+        as_loader(test_data, batch_size, shuffle=False, name="test_data")  # fail now, not after an epoch
     history = History()
     for epoch in range(1, epochs + 1):
         model.train()

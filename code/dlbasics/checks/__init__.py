@@ -12,8 +12,16 @@ here: ``from dlbasics.checks import check_110_sum``.
 
 from dlbasics.checks.core import CheckResult, compare_tensors, describe_type, first_failure
 from dlbasics.checks.basics import check_110_slice, check_110_sum, check_210_affine, check_210_linear
-from dlbasics.checks.losses import check_430_losses, check_430_softmax, check_450_batch_loss, check_450_gradient, check_480_bce, check_480_normalised_sigmoid
-from dlbasics.checks.classification import check_310_always_class_0, check_350_weights, check_380_weights, check_410_rule
-from dlbasics.checks.backprop import check_710_gradients, check_720_gradients, check_730_gradients, check_740_gradients, check_750_gradients
-from dlbasics.checks.optimisation import check_510_diverging_lr, check_510_no_zero_grad, check_510_step, check_530_restored, check_530_standardise, check_550_cosine, check_550_same_decisions
-from dlbasics.checks.multilayer import check_610_rule, check_630_line, check_630_merge, check_650_saturation, check_650_sigmoid, check_650_silu_derivative
+from dlbasics.checks.classification import (check_310_always_class_0, check_350_weights, check_380_weights,
+                                            check_410_rule)
+from dlbasics.checks.losses import (check_430_losses, check_430_softmax, check_450_batch_loss,
+                                    check_450_gradient, check_480_bce, check_480_normalised_sigmoid)
+from dlbasics.checks.optimisation import (check_510_diverging_lr, check_510_no_zero_grad, check_510_step,
+                                          check_530_restored, check_530_standardise, check_550_cosine,
+                                          check_550_same_decisions)
+from dlbasics.checks.multilayer import (check_610_rule, check_630_line, check_630_merge, check_650_saturation,
+                                        check_650_sigmoid, check_650_silu_derivative)
+from dlbasics.checks.hidden_layers import (check_670_hand_weights, check_670_unseen, check_680_symmetry,
+                                           check_690_distances, check_695_bending)
+from dlbasics.checks.backprop import (check_710_gradients, check_720_gradients, check_730_gradients,
+                                      check_740_gradients, check_750_gradients)
