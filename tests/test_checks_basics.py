@@ -6,8 +6,8 @@ import pytest
 import torch
 from torch import nn
 
-from dlbasics.checks import (CheckResult, check_110_slice, check_110_sum, check_210_affine,
-                             check_210_linear, compare_tensors)
+from dlbasics.checks import (CheckResult, call_reader_function, check_110_slice, check_110_sum, check_210_affine,
+                             check_210_linear, compare_tensors, not_a_function)
 
 W3 = torch.tensor([[3.0, 7.0], [4.0, 1.0], [1.0, 2.0]])
 B3 = torch.tensor([0.5, 0.3])
@@ -87,3 +87,17 @@ def test_check_210_linear():
     assert "layer.bias" in check_210_linear(linear(W3.T, bias=torch.zeros(2))).message
     assert "no bias" in check_210_linear(nn.Linear(3, 2, bias=False)).message
     assert "not a torch.nn.Linear" in check_210_linear(W3).message
+
+
+def test_a_check_that_wants_a_function_says_so_when_given_its_result():
+    assert not_a_function(len, "rule", "check_410_rule") is None
+    failure = not_a_function(torch.zeros(3), "rule", "check_410_rule")
+    assert not failure.ok
+    assert "rule is a Tensor; pass the function itself (check_410_rule(rule), without calling it)" in failure.message
+
+
+def test_an_error_in_a_readers_function_becomes_a_message():
+    assert call_reader_function(lambda x: x + 1, "f(x)", 1) == (2, None)
+    value, failure = call_reader_function(lambda x: x[5], "f(x)", [1, 2])
+    assert value is None and not failure.ok
+    assert failure.message == "f(x) raised IndexError: list index out of range"

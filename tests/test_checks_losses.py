@@ -241,7 +241,7 @@ def test_480_bce_names_the_mistakes():
 # --- the package's normalised-sigmoid loss ------------------------------------------
 
 def test_normalised_sigmoid_losses_matches_the_formula_and_stays_finite():
-    from dlbasics.checks.losses import normalised_sigmoid_losses
+    from dlbasics.losses import normalised_sigmoid_losses
 
     scores = torch.tensor([[6.0, 3.9], [-1.0, 2.0], [-150.0, -100.0], [-200.0, -250.0]])
     labels = torch.tensor([0, 1, 0, 1])
@@ -252,3 +252,12 @@ def test_normalised_sigmoid_losses_matches_the_formula_and_stays_finite():
     # Far below zero sigmoid(x) ~ exp(x): the normalised sigmoid becomes softmax there.
     for row in (2, 3):
         assert math.isclose(got[row].item(), ce(scores[row].tolist(), labels[row].item()), rel_tol=1e-4)
+
+
+def test_normalised_sigmoid_losses_explains_wrong_shapes():
+    from dlbasics.losses import normalised_sigmoid_losses
+
+    with pytest.raises(ValueError, match=r"got \(2,\) and \(1,\).*unsqueeze\(0\)"):
+        normalised_sigmoid_losses(torch.tensor([6.0, 3.9]), torch.tensor([0]))
+    with pytest.raises(ValueError, match=r"labels of shape \(N,\)"):
+        normalised_sigmoid_losses(torch.zeros(3, 2), torch.zeros(2, dtype=torch.int64))

@@ -5,6 +5,7 @@ Modules follow concepts, not chapters:
 - :mod:`dlbasics.runtime`            seeding and the device choice;
 - :mod:`dlbasics.paths`              where data sets live on disk;
 - :mod:`dlbasics.toydata`            the course's generated toy problems and their file format;
+- :mod:`dlbasics.losses`             the course's sigmoid-based loss, beside PyTorch's own;
 - :mod:`dlbasics.training`           the one training loop, evaluation and prediction;
 - :mod:`dlbasics.sweeps`             the same training over several seeds, summarised;
 - :mod:`dlbasics.backprop`           forward and backward passes written out by hand;

@@ -10,7 +10,8 @@ The checks live in one module per part of the book; import any of them from
 here: ``from dlbasics.checks import check_110_sum``.
 """
 
-from dlbasics.checks.core import CheckResult, compare_tensors, describe_type, first_failure
+from dlbasics.checks.core import (CheckResult, call_reader_function, compare_tensors, describe_type, first_failure,
+                                  not_a_function)
 from dlbasics.checks.basics import check_110_slice, check_110_sum, check_210_affine, check_210_linear
 from dlbasics.checks.classification import (check_310_always_class_0, check_350_weights, check_380_weights,
                                             check_410_rule)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import torch
 from torch import nn
 
-from dlbasics.checks.core import CheckResult, describe_type, first_failure, compare_tensors
+from dlbasics.checks.core import CheckResult, compare_tensors, describe_type, first_failure
 
 
 # --- Chapter 110: tensors -------------------------------------------------

@@ -13,7 +13,7 @@ import itertools
 
 import torch
 
-from dlbasics.checks.core import CheckResult, describe_type
+from dlbasics.checks.core import CheckResult, call_reader_function, describe_type, not_a_function
 from dlbasics.toydata import get_problem, make_toy_data
 
 # The data set the chapters 350 and 380 (and their checks) score weights on.
@@ -204,8 +204,9 @@ def check_410_rule(rule, problem: int = 2) -> CheckResult:
     draws one, so its boundary is not tested.)
     """
     spec = get_problem(problem)
-    if not callable(rule):
-        return CheckResult(False, f"rule is a {describe_type(rule)}; pass the function itself (rule, not rule(...))")
+    failure = not_a_function(rule, "rule", "check_410_rule")
+    if failure is not None:
+        return failure
     features = toy_data_set(problem)[0]
     cases = [(features, "the data set's points")]
     # Points on the boundary, where the strict '<' decides (the generator never draws these).
@@ -220,10 +221,9 @@ def check_410_rule(rule, problem: int = 2) -> CheckResult:
         cases.append((near.float(), "points on the boundary"))
     for points, kind in cases:
         expected = spec.label(points)
-        try:
-            got = rule(points.clone())
-        except Exception as err:  # the reader's code: report any failure as a message
-            return CheckResult(False, f"rule raised {type(err).__name__}: {err}")
+        got, failure = call_reader_function(rule, "rule", points.clone())
+        if failure is not None:
+            return failure
         if not isinstance(got, torch.Tensor):
             return CheckResult(False, f"rule returned a {describe_type(got)}, not a torch.Tensor")
         if got.shape != expected.shape:

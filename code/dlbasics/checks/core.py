@@ -65,6 +65,29 @@ def compare_tensors(answer, expected: torch.Tensor, *, name: str = "your answer"
     )
 
 
+def not_a_function(value, name: str, check: str) -> CheckResult | None:
+    """A failing result when an exercise wants a function and got something else, else None.
+
+    The usual slip is passing ``f(x)``, the result, instead of ``f``.
+    """
+    if callable(value):
+        return None
+    return CheckResult(False, f"{name} is a {describe_type(value)}; pass the function itself "
+                              f"({check}({name}), without calling it)")
+
+
+def call_reader_function(function, call: str, *args):
+    """``function(*args)`` and None, or None and a failing result naming the exception.
+
+    A bug in a reader's function becomes a message that says what it raised,
+    instead of a traceback out of the check.
+    """
+    try:
+        return function(*args), None
+    except Exception as err:
+        return None, CheckResult(False, f"{call} raised {type(err).__name__}: {err}")
+
+
 def first_failure(*results: CheckResult) -> CheckResult | None:
     """The first result that is not ok, or None when all are."""
     return next((r for r in results if not r.ok), None)

@@ -12,7 +12,7 @@ import math
 import torch
 from torch import nn
 
-from dlbasics.checks.core import CheckResult, compare_tensors, describe_type
+from dlbasics.checks.core import CheckResult, call_reader_function, compare_tensors, describe_type, not_a_function
 from dlbasics.toydata import HIGH, LOW, draw_points, label_points
 
 
@@ -93,18 +93,17 @@ def _networks_670() -> list[nn.Sequential]:
 
 def check_670_unseen(unseen_mask) -> CheckResult:
     """Exercise 670.3: ``unseen_mask(net, features)`` marks the points every hidden ReLU unit outputs 0 for."""
-    if not callable(unseen_mask):
-        return CheckResult(False, f"unseen_mask is a {describe_type(unseen_mask)}; pass the function itself "
-                                  "(check_670_unseen(unseen_mask), without calling it)")
+    failure = not_a_function(unseen_mask, "unseen_mask", "check_670_unseen")
+    if failure is not None:
+        return failure
     features = draw_points(3, 500, torch.Generator().manual_seed(671)).features
     for number, net in enumerate(_networks_670(), start=1):
         with torch.no_grad():
             pre = net[0](features)
         expected = (pre <= 0).all(dim=1)
-        try:
-            answer = unseen_mask(net, features.clone())
-        except Exception as err:  # the reader's code: report, do not crash the check
-            return CheckResult(False, f"unseen_mask(net, features) raised {type(err).__name__}: {err}")
+        answer, failure = call_reader_function(unseen_mask, "unseen_mask(net, features)", net, features.clone())
+        if failure is not None:
+            return failure
         if not isinstance(answer, torch.Tensor):
             return CheckResult(False, f"unseen_mask returned a {describe_type(answer)}; return a boolean "
                                       "tensor with one entry per point")
@@ -239,18 +238,18 @@ def _networks_695() -> tuple[list[nn.Sequential], torch.Tensor]:
 
 def check_695_bending(bending_units) -> CheckResult:
     """Exercise 695.1: ``bending_units(net, features)`` marks the hidden units that are on for some points only."""
-    if not callable(bending_units):
-        return CheckResult(False, f"bending_units is a {describe_type(bending_units)}; pass the function "
-                                  "itself (check_695_bending(bending_units), without calling it)")
+    failure = not_a_function(bending_units, "bending_units", "check_695_bending")
+    if failure is not None:
+        return failure
     nets, features = _networks_695()
     for number, net in enumerate(nets, start=1):
         with torch.no_grad():
             on = net[0](features) > 0
         expected = on.any(dim=0) & ~on.all(dim=0)
-        try:
-            answer = bending_units(net, features.clone())
-        except Exception as err:  # the reader's code: report, do not crash the check
-            return CheckResult(False, f"bending_units(net, features) raised {type(err).__name__}: {err}")
+        answer, failure = call_reader_function(bending_units, "bending_units(net, features)", net,
+                                               features.clone())
+        if failure is not None:
+            return failure
         if not isinstance(answer, torch.Tensor):
             return CheckResult(False, f"bending_units returned a {describe_type(answer)}; return a boolean "
                                       "tensor with one entry per hidden unit")

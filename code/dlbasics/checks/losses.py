@@ -10,7 +10,8 @@ from __future__ import annotations
 import torch
 import torch.nn.functional as F
 
-from dlbasics.checks.core import CheckResult, compare_tensors, describe_type
+from dlbasics.checks.core import CheckResult, call_reader_function, compare_tensors, describe_type, not_a_function
+from dlbasics.losses import normalised_sigmoid_losses
 from dlbasics.toydata import label_points
 
 # The course's worked example: three points of toy problem 2 (class 1 when
@@ -76,9 +77,9 @@ def check_430_softmax(softmax) -> CheckResult:
     point) and on large scores, where ``exp`` overflows unless the maximum is
     subtracted first. Each answer is compared with ``F.softmax(x, dim=-1)``.
     """
-    if not callable(softmax):
-        return CheckResult(False, f"pass the function itself (softmax, not softmax(x)); got a "
-                                  f"{describe_type(softmax)}")
+    failure = not_a_function(softmax, "softmax", "check_430_softmax")
+    if failure is not None:
+        return failure
     features, W, _ = course_batch()
     scores = _scores(features, W)
     trials = [
@@ -89,14 +90,12 @@ def check_430_softmax(softmax) -> CheckResult:
     ]
     for what, x in trials:
         expected = F.softmax(x, dim=-1)
-        try:
-            got = softmax(x.clone())
-        except Exception as err:  # the reader's code: any error becomes a hint
-            hint = ""
-            if x.dim() == 2 and "size of tensor" in str(err):
-                hint = (": to divide each row by its own sum, keep the summed dimension "
-                        "(x.exp().sum(dim=-1, keepdim=True))")
-            return CheckResult(False, f"on {what} your softmax raised {type(err).__name__}: {err}{hint}")
+        got, failure = call_reader_function(softmax, f"on {what} your softmax", x.clone())
+        if failure is not None:
+            if x.dim() == 2 and "size of tensor" in failure.message:
+                return CheckResult(False, failure.message + ": to divide each row by its own sum, keep the "
+                                          "summed dimension (x.exp().sum(dim=-1, keepdim=True))")
+            return failure
         result = compare_tensors(got, expected, name=f"softmax of {what}")
         if result.ok:
             continue
@@ -199,18 +198,6 @@ def check_450_gradient(grad) -> CheckResult:
 
 
 # --- Chapter 480: the sigmoid alternative ----------------------------------
-
-def normalised_sigmoid_losses(scores: torch.Tensor, labels: torch.Tensor) -> torch.Tensor:
-    """The course's alternative loss, per point: ``-log(sigmoid(c_y) / sum_k sigmoid(c_k))``.
-
-    Computed with logarithms throughout (``log sigmoid`` and log-sum-exp), so
-    that it stays finite where the sigmoids of all scores underflow to 0.
-    ``scores`` has shape (N, classes), ``labels`` shape (N,).
-    """
-    log_s = F.logsigmoid(scores)
-    log_q = log_s - torch.logsumexp(log_s, dim=-1, keepdim=True)
-    return -log_q.gather(-1, labels.unsqueeze(-1)).squeeze(-1)
-
 
 def check_480_normalised_sigmoid(losses) -> CheckResult:
     """Exercise 480.1: the normalised-sigmoid loss of each of the course's three points, shape (3,)."""

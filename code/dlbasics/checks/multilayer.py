@@ -13,7 +13,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from dlbasics.checks.core import CheckResult, compare_tensors, describe_type
+from dlbasics.checks.core import CheckResult, call_reader_function, compare_tensors, describe_type, not_a_function
 from dlbasics.toydata import draw_points, label_points
 
 
@@ -28,15 +28,14 @@ def _points_610() -> torch.Tensor:
 
 def check_610_rule(rule) -> CheckResult:
     """Exercise 610.1: ``rule(features)`` labels points (N, 2) as toy problem 3 does, as int64."""
-    if not callable(rule):
-        return CheckResult(False, f"rule is a {describe_type(rule)}; pass the function itself "
-                                  "(check_610_rule(my_rule), without calling it)")
+    failure = not_a_function(rule, "rule", "check_610_rule")
+    if failure is not None:
+        return failure
     points = _points_610()
     expected = label_points(3, points)
-    try:
-        labels = rule(points.clone())
-    except Exception as err:  # the reader's code: report, do not crash the check
-        return CheckResult(False, f"rule(features) raised {type(err).__name__}: {err}")
+    labels, failure = call_reader_function(rule, "rule(features)", points.clone())
+    if failure is not None:
+        return failure
     if isinstance(labels, torch.Tensor) and labels.shape == expected.shape:
         got = labels.detach().cpu()
         if got.dtype == torch.bool:
@@ -148,13 +147,13 @@ def check_630_line(layer) -> CheckResult:
 
 def check_650_sigmoid(sigmoid) -> CheckResult:
     """Exercise 650.1: a hand-built sigmoid, right from a = -100 to 100 (no overflow)."""
-    if not callable(sigmoid):
-        return CheckResult(False, f"sigmoid is a {describe_type(sigmoid)}; pass the function itself")
+    failure = not_a_function(sigmoid, "sigmoid", "check_650_sigmoid")
+    if failure is not None:
+        return failure
     a = torch.linspace(-100, 100, 401)
-    try:
-        values = sigmoid(a.clone())
-    except Exception as err:
-        return CheckResult(False, f"sigmoid(a) raised {type(err).__name__}: {err}")
+    values, failure = call_reader_function(sigmoid, "sigmoid(a)", a.clone())
+    if failure is not None:
+        return failure
     if isinstance(values, torch.Tensor) and values.shape == a.shape:
         got = values.detach().cpu().to(torch.float64)
         nan = torch.isnan(got)
