@@ -14,6 +14,7 @@ run with --all (every page re-read) and -W (a warning is an error).
 from __future__ import annotations
 
 import hashlib
+import os
 import shutil
 import subprocess
 import sys
@@ -90,7 +91,9 @@ def main(argv: list[str]) -> int:
     command = [str(jupyter_book), "build", str(root), "--all", "-W", "--keep-going"]
     print("$", " ".join(command), flush=True)
     start = time.time()
-    status = subprocess.call(command)
+    # The chapters' kernels inherit this: the built pages show fit's per-epoch
+    # log, not the progress bars a reader sees in Jupyter or Colab.
+    status = subprocess.call(command, env={**os.environ, "DLB_PROGRESS": "0"})
     elapsed = time.time() - start
     report_execution_times(root, start)
     if status != 0:

@@ -9,6 +9,8 @@ the choices that matter to its lesson.
 
 from __future__ import annotations
 
+import os
+import sys
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
@@ -108,10 +110,34 @@ def predict(model: nn.Module, features: torch.Tensor) -> torch.Tensor:
     return classes
 
 
+PROGRESS_ENV_VAR = "DLB_PROGRESS"
+
+
+def show_progress() -> bool:
+    """Whether :func:`fit` draws a progress bar by default.
+
+    Yes in a Jupyter or Colab kernel, where a reader waits for an epoch to
+    end; no in scripts and tests, and no when ``DLB_PROGRESS=0``, which the
+    book's build sets so that the built pages show the per-epoch log only.
+    """
+    return os.environ.get(PROGRESS_ENV_VAR, "") != "0" and "ipykernel" in sys.modules
+
+
+def progress_bar(iterable, total: int, description: str):
+    """``iterable`` wrapped in a tqdm progress bar (a widget where ipywidgets is installed)."""
+    try:
+        import ipywidgets  # noqa: F401  (tqdm.auto warns on stderr without it)
+        from tqdm.auto import tqdm
+    except ImportError:
+        from tqdm import tqdm
+    return tqdm(iterable, total=total, desc=description, leave=False, unit="batch")
+
+
 def fit(model: nn.Module, train_data, optimizer: torch.optim.Optimizer, *, epochs: int,
         batch_size: int = 32, loss_fn: Callable = nn.functional.cross_entropy, test_data=None,
         device: torch.device | str | None = None, log_every: int = 0,
-        on_epoch_end: Callable[[int, nn.Module, History], None] | None = None) -> History:
+        on_epoch_end: Callable[[int, nn.Module, History], None] | None = None,
+        progress: bool | None = None) -> History:
     """Train ``model`` on ``train_data`` for ``epochs`` passes with mini-batches.
 
     Each step: forward pass, ``loss_fn(outputs, labels)`` (by default
@@ -121,6 +147,8 @@ def fit(model: nn.Module, train_data, optimizer: torch.optim.Optimizer, *, epoch
     After each epoch the training and (if given) test loss and accuracy are
     recorded; ``log_every=k`` prints them every k epochs, and
     ``on_epoch_end(epoch, model, history)`` lets a chapter take snapshots.
+    ``progress`` draws a bar that fills while an epoch runs; by default
+    (None) only in Jupyter or Colab (see :func:`show_progress`).
     """
     if epochs < 1:
         raise ValueError(f"epochs must be at least 1, got {epochs}")
@@ -129,11 +157,14 @@ def fit(model: nn.Module, train_data, optimizer: torch.optim.Optimizer, *, epoch
     loader = as_loader(train_data, batch_size, shuffle=True, name="train_data")
     if test_data is not None:
         as_loader(test_data, batch_size, shuffle=False, name="test_data")  # fail now, not after an epoch
+    if progress is None:
+        progress = show_progress()
     history = History()
     for epoch in range(1, epochs + 1):
         model.train()
         total_loss, correct, count = 0.0, 0, 0
-        for features, labels in loader:
+        batches = progress_bar(loader, len(loader), f"epoch {epoch}/{epochs}") if progress else loader
+        for features, labels in batches:
             features, labels = features.to(device), labels.to(device)
             outputs = model(features)
             loss = loss_fn(outputs, labels)
