@@ -92,9 +92,10 @@ def check_file(path: Path) -> None:
 
 def _missing_message(folder: Path, missing: list[str], reason: BaseException) -> str:
     names = "\n".join(f"  {name}" for name in missing)
+    cause = (str(reason).strip().splitlines() or [""])[0]  # torchvision lists every mirror it tried
     return (
         f"MNIST is not in {folder} and could not be downloaded "
-        f"({type(reason).__name__}: {reason}).\n"
+        f"({type(reason).__name__}: {cause}).\n"
         f"Missing files:\n{names}\n"
         f"On a machine without internet, copy the four uncompressed files into that folder "
         f"(get them from {SOURCE}), or set DLB_DATA_DIR to an absolute path of a folder that "
@@ -116,8 +117,7 @@ def download(root: Path, missing: list[str]) -> None:
     staging = Path(tempfile.mkdtemp(prefix=".download-", dir=folder.parent))
     try:
         try:
-            MNIST(root=str(staging), train=True, download=True)
-            MNIST(root=str(staging), train=False, download=True)
+            MNIST(root=str(staging), train=True, download=True)  # fetches all four files
         except Exception as err:  # offline, a proxy, a mirror down: all the same to a reader
             raise MNISTError(_missing_message(folder, missing, err)) from err
         for name in missing:
