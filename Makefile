@@ -1,11 +1,12 @@
 # Deep Learning Basics with PyTorch: `make book` builds the site, `make test` tests it.
+# Maintainers: `make notebooks` after editing a chapter, `make test-colab` to run notebooks as Colab would.
 PYTHON ?= python3
 VENV   := .venv
 BIN    := $(VENV)/bin
 # Rewritten whenever requirements.txt or the package's metadata change.
 INSTALLED := $(VENV)/.installed
 
-.PHONY: book test serve clean help
+.PHONY: book test serve clean help notebooks test-colab
 .DEFAULT_GOAL := help
 
 help:
@@ -13,6 +14,8 @@ help:
 	@echo "make test   run the tests: the package, the build and the built site (run make book first)"
 	@echo "make serve  serve _build/html on http://localhost:8000"
 	@echo "make clean  remove _build/ (the execution cache with it)"
+	@echo "make notebooks   rewrite book/*.ipynb, the chapters' notebooks for Colab and Binder, from the .md chapters"
+	@echo "make test-colab  run chapter notebooks in a fresh environment holding only what Colab brings (minutes)"
 
 $(INSTALLED): requirements.txt code/pyproject.toml
 	@$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 10))' || \
@@ -27,6 +30,13 @@ book: $(INSTALLED)
 
 test: $(INSTALLED)
 	$(BIN)/python -m pytest
+
+notebooks: $(INSTALLED)
+	$(BIN)/python tools/notebooks.py
+
+# Installs PyTorch into a throw-away virtual environment (about 5 GB, deleted afterwards).
+test-colab: $(INSTALLED)
+	$(BIN)/python -m pytest -m fresh_env --durations=0 tests/test_fresh_environment.py
 
 serve:
 	$(PYTHON) -m http.server --directory _build/html 8000
