@@ -1,17 +1,32 @@
-"""Shared fixtures: where the repository is, and tiny books built from its real configuration."""
+"""Shared fixtures: where the repository is, tiny books built from its real configuration, and the
+built site served to headless Chromium.
+
+The site tests read the book at the repository root (its _toc.yml and _build/html). DLB_SITE_ROOT
+names another book root instead, for example a small book built from a few chapters.
+"""
 
 from __future__ import annotations
 
+import functools
+import http.server
+import os
+import re
 import shutil
 import subprocess
 import sys
 import textwrap
+import threading
 from pathlib import Path
 
 import pytest
+import yaml
 
 ROOT = Path(__file__).resolve().parent.parent
 BUILD_SCRIPT = ROOT / "tools" / "build_book.py"
+SITE_ROOT = Path(os.environ.get("DLB_SITE_ROOT") or ROOT).resolve()
+SITE = SITE_ROOT / "_build" / "html"
+CHROMIUM_FLAGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+                  "--disable-background-networking", "--disable-component-update", "--disable-sync"]
 
 CHAPTER_HEADER = textwrap.dedent("""\
     ---
@@ -62,3 +77,63 @@ class FixtureBook:
 @pytest.fixture
 def fixture_book(tmp_path) -> FixtureBook:
     return FixtureBook(tmp_path)
+
+
+# --- the built site ------------------------------------------------------------------
+
+def toc_files() -> list[str]:
+    """The root page and every chapter listed in _toc.yml, in order."""
+    toc = yaml.safe_load((SITE_ROOT / "_toc.yml").read_text())
+    files = [toc["root"]]
+    for part in toc.get("parts", [{"chapters": toc.get("chapters", [])}]):
+        files += [chapter["file"] for chapter in part["chapters"]]
+    return files
+
+
+def numbered_chapters() -> list[str]:
+    return [f for f in toc_files() if re.match(r"\d{3}_", Path(f).name)]
+
+
+@pytest.fixture(scope="session")
+def site() -> Path:
+    if not (SITE / "index.html").is_file():
+        pytest.fail(f"no built site in {SITE}: run `make book` before `make test`")
+    return SITE
+
+
+class QuietHandler(http.server.SimpleHTTPRequestHandler):
+    def log_message(self, *args):
+        pass
+
+
+@pytest.fixture(scope="session")
+def server(site):
+    handler = functools.partial(QuietHandler, directory=str(site))
+    httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    threading.Thread(target=httpd.serve_forever, daemon=True).start()
+    yield f"http://127.0.0.1:{httpd.server_address[1]}"
+    httpd.shutdown()
+
+
+@pytest.fixture(scope="session")
+def browser():
+    from playwright.sync_api import sync_playwright
+
+    executable = os.environ.get("DLB_CHROMIUM") or shutil.which("chromium") or "/usr/bin/chromium"
+    if not Path(executable).is_file():
+        pytest.fail("the site tests need Chromium: install it (Debian: apt-get install chromium) "
+                    "or set DLB_CHROMIUM to its path")
+    with sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(executable_path=executable, headless=True, args=CHROMIUM_FLAGS)
+        yield chromium
+        chromium.close()
+
+
+@pytest.fixture
+def page(browser):
+    context = browser.new_context(viewport={"width": 1280, "height": 900})
+    page = context.new_page()
+    page.errors = []
+    page.on("pageerror", lambda error: page.errors.append(str(error)))
+    yield page
+    context.close()

@@ -1,46 +1,18 @@
 """The built site (_build/html, written by `make book`): every chapter is there and works in a real browser.
 
 The browser tests drive headless Chromium through Playwright: the system's
-/usr/bin/chromium, or the one named by DLB_CHROMIUM.
+/usr/bin/chromium, or the one named by DLB_CHROMIUM. The fixtures (site,
+server, browser, page) live in conftest.py.
 """
 
 from __future__ import annotations
 
-import functools
-import http.server
-import os
 import re
-import shutil
-import threading
 from pathlib import Path
 
 import pytest
-import yaml
 
-ROOT = Path(__file__).resolve().parent.parent
-SITE = ROOT / "_build" / "html"
-CHROMIUM_FLAGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-                  "--disable-background-networking", "--disable-component-update", "--disable-sync"]
-
-
-def toc_files() -> list[str]:
-    """The root page and every chapter listed in _toc.yml, in order."""
-    toc = yaml.safe_load((ROOT / "_toc.yml").read_text())
-    files = [toc["root"]]
-    for part in toc.get("parts", [{"chapters": toc.get("chapters", [])}]):
-        files += [chapter["file"] for chapter in part["chapters"]]
-    return files
-
-
-def numbered_chapters() -> list[str]:
-    return [f for f in toc_files() if re.match(r"\d{3}_", Path(f).name)]
-
-
-@pytest.fixture(scope="session")
-def site() -> Path:
-    if not (SITE / "index.html").is_file():
-        pytest.fail(f"no built site in {SITE}: run `make book` before `make test`")
-    return SITE
+from conftest import numbered_chapters, toc_files
 
 
 def test_every_chapter_in_the_toc_was_built(site):
@@ -62,44 +34,6 @@ def test_every_chapter_is_titled_with_its_exercise_number_and_shows_no_error(sit
 
 
 # --- in a real browser -----------------------------------------------------
-
-class QuietHandler(http.server.SimpleHTTPRequestHandler):
-    def log_message(self, *args):
-        pass
-
-
-@pytest.fixture(scope="session")
-def server(site):
-    handler = functools.partial(QuietHandler, directory=str(site))
-    httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
-    threading.Thread(target=httpd.serve_forever, daemon=True).start()
-    yield f"http://127.0.0.1:{httpd.server_address[1]}"
-    httpd.shutdown()
-
-
-@pytest.fixture(scope="session")
-def browser():
-    from playwright.sync_api import sync_playwright
-
-    executable = os.environ.get("DLB_CHROMIUM") or shutil.which("chromium") or "/usr/bin/chromium"
-    if not Path(executable).is_file():
-        pytest.fail("the site tests need Chromium: install it (Debian: apt-get install chromium) "
-                    "or set DLB_CHROMIUM to its path")
-    with sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(executable_path=executable, headless=True, args=CHROMIUM_FLAGS)
-        yield chromium
-        chromium.close()
-
-
-@pytest.fixture
-def page(browser):
-    context = browser.new_context(viewport={"width": 1280, "height": 900})
-    page = context.new_page()
-    page.errors = []
-    page.on("pageerror", lambda error: page.errors.append(str(error)))
-    yield page
-    context.close()
-
 
 def test_the_landing_page_leads_to_every_chapter(page, server):
     page.goto(f"{server}/index.html")  # redirects to the root page
