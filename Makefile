@@ -6,7 +6,7 @@ BIN    := $(VENV)/bin
 # Rewritten whenever requirements.txt or the package's metadata change.
 INSTALLED := $(VENV)/.installed
 
-.PHONY: book test serve clean help notebooks test-colab
+.PHONY: book test serve clean help notebooks test-colab bench-mnist
 .DEFAULT_GOAL := help
 
 help:
@@ -16,6 +16,7 @@ help:
 	@echo "make clean  remove _build/ (the execution cache with it)"
 	@echo "make notebooks   rewrite book/*.ipynb, the chapters' notebooks for Colab and Binder, from the .md chapters"
 	@echo "make test-colab  run chapter notebooks in a fresh environment holding only what Colab brings (minutes)"
+	@echo "make bench-mnist  train the course's LeNet-5 pipeline and the book's, print times and accuracies"
 
 $(INSTALLED): requirements.txt code/pyproject.toml
 	@$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 10))' || \
@@ -30,6 +31,9 @@ book: $(INSTALLED)
 
 test: $(INSTALLED)
 	$(BIN)/python -m pytest
+
+bench-mnist: $(INSTALLED)
+	$(BIN)/python tools/bench_mnist.py
 
 notebooks: $(INSTALLED)
 	$(BIN)/python tools/notebooks.py

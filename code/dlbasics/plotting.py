@@ -103,6 +103,42 @@ def show_images(batch, *, titles: Sequence[str] | None = None, ncols: int = 8,
     return fig
 
 
+def show_pixel_values(image, *, rows: slice, cols: slice, scale: float = 255,
+                      title: str | None = None) -> Figure:
+    """One grey image beside a zoom into ``image[rows, cols]`` with each pixel's value written in.
+
+    ``image`` is ``(H, W)`` or ``(1, H, W)``; values are multiplied by
+    ``scale`` and rounded for printing (255 turns [0, 1] back into grey
+    levels). The zoomed region is framed in red on the full image.
+    """
+    pixels = to_numpy(image).astype(float)
+    if pixels.ndim == 3 and pixels.shape[0] == 1:
+        pixels = pixels[0]
+    if pixels.ndim != 2:
+        raise ValueError(f"show_pixel_values draws one grey image (H, W) or (1, H, W), "
+                         f"got shape {tuple(to_numpy(image).shape)}")
+    crop = pixels[rows, cols] * scale
+    if crop.size == 0:
+        raise ValueError(f"rows {rows} and cols {cols} select no pixel of a {pixels.shape} image")
+    fig, (whole, zoom) = plt.subplots(1, 2, figsize=(10, 4.6), width_ratios=[1, 1.6])
+    whole.imshow(pixels, cmap="gray")
+    r0, c0 = rows.start or 0, cols.start or 0
+    whole.add_patch(matplotlib.patches.Rectangle((c0 - 0.5, r0 - 0.5), crop.shape[1], crop.shape[0],
+                                                 fill=False, edgecolor="red", linewidth=2))
+    whole.set_title("the whole image")
+    zoom.imshow(crop, cmap="gray", vmin=0, vmax=scale)
+    for (r, c), value in np.ndenumerate(crop):
+        zoom.text(c, r, f"{value:.0f}", ha="center", va="center", fontsize=8,
+                  color="black" if value > scale / 2 else "white")
+    zoom.set_xticks(range(crop.shape[1]), range(c0, c0 + crop.shape[1]), fontsize=8)
+    zoom.set_yticks(range(crop.shape[0]), range(r0, r0 + crop.shape[0]), fontsize=8)
+    zoom.set_title("the red square, pixel by pixel (row and column numbers on the axes)")
+    if title:
+        fig.suptitle(title)
+    fig.tight_layout()
+    return fig
+
+
 def draw_layer(weight, bias=None, *, input_names: Sequence[str] | None = None,
                output_names: Sequence[str] | None = None, title: str | None = None) -> Figure:
     """Draw one fully connected layer ``c = f W + b`` as a graph.
