@@ -35,8 +35,7 @@ RAW_FILES = {
     "t10k-images-idx3-ubyte": ("2646ac647ad5339dbf082846283269ea", 7_840_016),
     "t10k-labels-idx1-ubyte": ("27ae3e4e09519cfbb04c329615203637", 10_008),
 }
-SOURCE = ("torchvision's mirror https://ossci-datasets.s3.amazonaws.com/mnist/ (the .gz files; "
-          "unpack them with gunzip)")
+MIRROR = "https://ossci-datasets.s3.amazonaws.com/mnist/"  # torchvision's copy, each file gzipped
 CLASSES = tuple(range(10))
 
 
@@ -86,7 +85,7 @@ def check_file(path: Path) -> None:
     raise MNISTError(
         f"{path} is {what}: its MD5 is {actual}, the original's is {expected_md5}.\n"
         f"Nothing was changed. Move or delete that file and run again to download it, "
-        f"or replace it with a good copy from {SOURCE}."
+        f"or replace it with a good copy: {MIRROR}{path.name}.gz, unpacked with gunzip."
     )
 
 
@@ -97,9 +96,9 @@ def _missing_message(folder: Path, missing: list[str], reason: BaseException) ->
         f"MNIST is not in {folder} and could not be downloaded "
         f"({type(reason).__name__}: {cause}).\n"
         f"Missing files:\n{names}\n"
-        f"On a machine without internet, copy the four uncompressed files into that folder "
-        f"(get them from {SOURCE}), or set DLB_DATA_DIR to an absolute path of a folder that "
-        f"holds MNIST/raw/ with them."
+        f"On a machine without internet, copy the four files into that folder, or set DLB_DATA_DIR "
+        f"to the absolute path of a folder that holds MNIST/raw/ with them. They are at {MIRROR} "
+        f"(torchvision's mirror), gzipped: unpack each with gunzip."
     )
 
 
