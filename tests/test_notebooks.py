@@ -80,7 +80,7 @@ def test_a_notebook_starts_with_the_install_cell_naming_the_configured_repositor
 def test_the_install_cell_leaves_nothing_to_do_where_dlbasics_is_installed(tmp_path):
     """Run in this environment (which has dlbasics), the cell must not call pip."""
     cell = notebooks.install_cell().source.replace(
-        "subprocess.run(", "raise AssertionError('pip was called'); subprocess.run(")
+        "pip = subprocess.run(", "raise AssertionError('pip was called')\n    pip = subprocess.run(")
     exec(compile(cell, "install cell", "exec"), {})
 
 

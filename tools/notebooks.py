@@ -45,7 +45,11 @@ REPOSITORY = "{url}"
 BRANCH = "{branch}"
 if importlib.util.find_spec("dlbasics") is None:
     package = f"dlbasics[mnist] @ git+{{REPOSITORY}}@{{BRANCH}}#subdirectory=code"
-    subprocess.run([sys.executable, "-m", "pip", "install", "--quiet", package], check=True)
+    print("Installing", package)
+    pip = subprocess.run([sys.executable, "-m", "pip", "install", "--quiet", package],
+                         capture_output=True, text=True)
+    if pip.returncode != 0:
+        raise RuntimeError("pip could not install dlbasics:\\n" + pip.stdout + pip.stderr)
     importlib.invalidate_caches()'''
 
 
