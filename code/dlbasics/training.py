@@ -5,6 +5,15 @@ Data is either a pair of tensors ``(features, labels)`` or a
 ``torch.utils.data.DataLoader`` (MNIST). The model, the optimiser and the
 loss are the caller's: the loop only runs them, so a chapter shows exactly
 the choices that matter to its lesson.
+
+Two additions serve models that read or write sequences (part 9):
+``features`` may be a tuple of tensors, passed to the model as
+``model(*features)`` (a sequence-to-sequence model reads the source and the
+target's prefix); and labels may have more than one dimension (one class per
+position, outputs of shape ``(N, C, T)`` against labels ``(N, T)``), where
+accuracy is counted per position. A label equal to :data:`IGNORE_INDEX`
+(-100, the value ``cross_entropy`` ignores by default) marks padding: it
+counts neither in the loss nor in the accuracy.
 """
 
 from __future__ import annotations
@@ -19,6 +28,35 @@ from torch import nn
 from torch.utils.data import BatchSampler, DataLoader, RandomSampler, SequentialSampler, TensorDataset
 
 from dlbasics.runtime import get_device
+
+IGNORE_INDEX = -100  # a label that marks padding: cross_entropy's default ignore_index
+
+
+class _MultiInputDataset(TensorDataset):
+    """Tensors indexed together, returned as ``((feature tensors...), labels)``."""
+
+    def __getitem__(self, index):
+        *features, labels = (tensor[index] for tensor in self.tensors)
+        return tuple(features), labels
+
+
+def _to_device(features, device):
+    """``features`` (a tensor or a tuple of tensors) moved to ``device``."""
+    if isinstance(features, (tuple, list)):
+        return tuple(f.to(device) for f in features)
+    return features.to(device)
+
+
+def _forward(model: nn.Module, features):
+    """``model(features)``, or ``model(*features)`` when the features are a tuple of tensors."""
+    return model(*features) if isinstance(features, (tuple, list)) else model(features)
+
+
+def _scored(outputs: torch.Tensor, labels: torch.Tensor) -> tuple[int, int]:
+    """How many labels count (all but :data:`IGNORE_INDEX`), and how many of them the argmax gets right."""
+    counted = labels != IGNORE_INDEX
+    correct = (outputs.argmax(dim=1) == labels) & counted
+    return int(counted.sum().item()), int(correct.sum().item())
 
 
 @dataclass
@@ -57,18 +95,21 @@ def as_loader(data, batch_size: int, shuffle: bool, generator: torch.Generator |
             raise ValueError(f"{name} is a DataLoader over an empty data set: there is nothing to train "
                              "or evaluate on")
         return data
-    if not (isinstance(data, (tuple, list)) and len(data) == 2
-            and all(isinstance(t, torch.Tensor) for t in data)):
-        raise TypeError(f"{name} must be a DataLoader or a (features, labels) pair of tensors, "
-                        f"got {type(data).__name__}")
+    several = (isinstance(data, (tuple, list)) and len(data) == 2 and isinstance(data[0], (tuple, list))
+               and len(data[0]) > 0 and all(isinstance(t, torch.Tensor) for t in data[0]))
+    if not (isinstance(data, (tuple, list)) and len(data) == 2 and isinstance(data[1], torch.Tensor)
+            and (several or isinstance(data[0], torch.Tensor))):
+        raise TypeError(f"{name} must be a DataLoader or a (features, labels) pair of tensors "
+                        f"(features may be a tuple of tensors), got {type(data).__name__}")
     features, labels = data
-    if len(features) != len(labels):
-        raise ValueError(f"{name}: features and labels differ in length: {len(features)} and {len(labels)}")
+    for feature in (features if several else [features]):
+        if len(feature) != len(labels):
+            raise ValueError(f"{name}: features and labels differ in length: {len(feature)} and {len(labels)}")
     if len(features) == 0:
         raise ValueError(f"{name} is empty (0 points): there is nothing to train or evaluate on")
     if isinstance(batch_size, bool) or not isinstance(batch_size, int) or batch_size < 1:
         raise ValueError(f"batch_size must be a positive int, got {batch_size!r}")
-    dataset = TensorDataset(features, labels)
+    dataset = _MultiInputDataset(*features, labels) if several else TensorDataset(features, labels)
     if not shuffle and generator is None:
         generator = torch.Generator()  # every DataLoader draws a seed when iterated: not from the global one
     order = RandomSampler(dataset, generator=generator) if shuffle else SequentialSampler(dataset)
@@ -85,17 +126,22 @@ def model_device(model: nn.Module) -> torch.device:
 @torch.no_grad()
 def evaluate(model: nn.Module, data, loss_fn: Callable = nn.functional.cross_entropy,
              batch_size: int = 1000) -> tuple[float, float]:
-    """Mean loss and accuracy (argmax of the outputs against the labels) of ``model`` on ``data``."""
+    """Mean loss and accuracy (argmax of the outputs against the labels) of ``model`` on ``data``.
+
+    Both are means over the labels that count: every label, except those
+    equal to :data:`IGNORE_INDEX` (padding).
+    """
     was_training = model.training
     model.eval()
     device = model_device(model)
     total_loss, correct, count = 0.0, 0, 0
     for features, labels in as_loader(data, batch_size, shuffle=False):
-        features, labels = features.to(device), labels.to(device)
-        outputs = model(features)
-        total_loss += loss_fn(outputs, labels).item() * len(labels)
-        correct += (outputs.argmax(dim=1) == labels).sum().item()
-        count += len(labels)
+        features, labels = _to_device(features, device), labels.to(device)
+        outputs = _forward(model, features)
+        counted, right = _scored(outputs, labels)
+        total_loss += loss_fn(outputs, labels).item() * counted
+        correct += right
+        count += counted
     model.train(was_training)
     return total_loss / count, correct / count
 
@@ -142,7 +188,9 @@ def fit(model: nn.Module, train_data, optimizer: torch.optim.Optimizer, *, epoch
 
     Each step: forward pass, ``loss_fn(outputs, labels)`` (by default
     cross-entropy on the raw outputs, the logits), ``backward``, optimiser
-    step. Batches are shuffled from PyTorch's global generator, so a chapter
+    step. Features that are a tuple of tensors go in as ``model(*features)``;
+    labels equal to :data:`IGNORE_INDEX` count in neither loss nor accuracy.
+    Batches are shuffled from PyTorch's global generator, so a chapter
     that called :func:`dlbasics.seed_everything` trains the same way each run.
     After each epoch the training and (if given) test loss and accuracy are
     recorded; ``log_every=k`` prints them every k epochs, and
@@ -165,15 +213,16 @@ def fit(model: nn.Module, train_data, optimizer: torch.optim.Optimizer, *, epoch
         total_loss, correct, count = 0.0, 0, 0
         batches = progress_bar(loader, len(loader), f"epoch {epoch}/{epochs}") if progress else loader
         for features, labels in batches:
-            features, labels = features.to(device), labels.to(device)
-            outputs = model(features)
+            features, labels = _to_device(features, device), labels.to(device)
+            outputs = _forward(model, features)
             loss = loss_fn(outputs, labels)
             optimizer.zero_grad()
             loss.backward()
             optimizer.step()
-            total_loss += loss.item() * len(labels)
-            correct += (outputs.argmax(dim=1) == labels).sum().item()
-            count += len(labels)
+            counted, right = _scored(outputs.detach(), labels)
+            total_loss += loss.item() * counted
+            correct += right
+            count += counted
         history.train_loss.append(total_loss / count)
         history.train_accuracy.append(correct / count)
         if test_data is not None:

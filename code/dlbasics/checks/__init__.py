@@ -26,3 +26,5 @@ from dlbasics.checks.hidden_layers import (check_670_hand_weights, check_670_uns
                                            check_690_distances, check_695_bending)
 from dlbasics.checks.backprop import (check_710_gradients, check_720_gradients, check_730_gradients,
                                       check_740_gradients, check_750_gradients)
+from dlbasics.checks.sequences import (check_910_distinct, check_910_linear_counter, check_920_copied,
+                                       check_920_step, check_980_teacher_forcing)
