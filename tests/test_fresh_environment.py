@@ -4,8 +4,10 @@ A fresh virtual environment gets only what Colab brings (torch, torchvision,
 numpy, matplotlib, ipykernel, at the versions requirements.txt pins). Each
 notebook then runs in a kernel of that environment, in an empty folder, as a
 reader's would: its first cell installs dlbasics the way it does in Colab,
-except that the repository address is this checkout (`git+file://`, offline)
-instead of the one in _config.yml. Any cell that raises fails the test.
+except that the repository address is this checkout and its HEAD commit
+(`git+file://`, offline) instead of the address and branch in _config.yml,
+so commit a change to code/ before running this. Any cell that raises fails
+the test.
 
 Slow (PyTorch is installed into the environment, about 5 GB), so it is marked
 `fresh_env` and left out of a plain `pytest`; `make test-colab` runs it and
@@ -109,8 +111,12 @@ class FreshEnvironment:
         workdir.mkdir(exist_ok=True)
         manager = KernelManager(kernel_name="fresh",
                                 kernel_spec_manager=KernelSpecManager(kernel_dirs=[str(self.kernels)]))
-        NotebookClient(notebook, km=manager, timeout=600,
-                       resources={"metadata": {"path": str(workdir)}}).execute()
+        try:
+            NotebookClient(notebook, km=manager, timeout=600,
+                           resources={"metadata": {"path": str(workdir)}}).execute()
+        finally:  # the client leaves a kernel it did not start itself running
+            if manager.has_kernel:
+                manager.shutdown_kernel(now=True)
 
 
 @pytest.fixture(scope="module")

@@ -36,7 +36,7 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
-import yaml
+from notebooks import toc_pages  # tools/notebooks.py, beside this file
 
 PARTS = ("Do", "Say", "Show")
 NOTE = re.compile(r"^:::\{admonition\} For teachers[ \t]*\n(.*?)^:::[ \t]*$", re.M | re.S)
@@ -89,18 +89,7 @@ def parse_note(body: str) -> TeacherNote:
 
 def toc_chapters(root: Path) -> list[str]:
     """The numbered chapters of _toc.yml, in order, as paths without suffix ("book/110_tensors")."""
-    toc = yaml.safe_load((root / "_toc.yml").read_text())
-    found = []
-
-    def walk(entries):
-        for entry in entries or []:
-            if "file" in entry and CHAPTER.match(Path(entry["file"]).name):
-                found.append(entry["file"])
-            walk(entry.get("sections"))
-
-    for part in toc.get("parts", [{"chapters": toc.get("chapters", [])}]):
-        walk(part.get("chapters"))
-    return found
+    return [page for page in toc_pages(root) if CHAPTER.match(Path(page).name)]
 
 
 def chapter_title(text: str, fallback: str) -> str:
