@@ -40,6 +40,7 @@ def test_a_chapter_launches_its_notebook_and_offers_it_for_download(page, server
     page.goto(f"{server}/{file}.html")
     page.wait_for_load_state("domcontentloaded")
     launch = page.eval_on_selector_all(".dropdown-launch-buttons a", "els => els.map(e => e.href)")
+    assert "find_spec" not in page.locator("main").inner_text(), "the page shows the notebook's install cell"
     expected = expected_launch_addresses(file)
     assert expected["binder"] in launch, f"Binder button: {launch}"
     assert expected["colab"] in launch, f"Colab button: {launch}"
