@@ -5,6 +5,8 @@ Modules follow concepts, not chapters:
 - :mod:`dlbasics.runtime`            seeding and the device choice;
 - :mod:`dlbasics.paths`              where data sets live on disk;
 - :mod:`dlbasics.toydata`            the course's generated toy problems and their file format;
+- :mod:`dlbasics.sequences`          toy problem 5 (counting ones), the dates task, characters as ids;
+- :mod:`dlbasics.recurrent`          the course's RNN by hand, PyTorch's recurrent layers, seq2seq;
 - :mod:`dlbasics.losses`             the course's sigmoid-based loss, beside PyTorch's own;
 - :mod:`dlbasics.training`           the one training loop, evaluation and prediction;
 - :mod:`dlbasics.sweeps`             the same training over several seeds, summarised;
