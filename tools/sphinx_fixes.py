@@ -12,11 +12,20 @@ of the environment, and jupyter-book reads it twice, so every page declared
 each page. Dropping repeated scripts (the same file, or the same inline body,
 which Sphinx records once with the name None and once with "") from each
 page's context removes it.
+
+Two buttons of the theme's header had accessible names that do not contain
+their visible text, which screen-reader and speech-control users rely on
+(axe-core's rule label-content-name-mismatch): the search field, labelled
+"Search" while it shows "Search Ctrl+K", and the colour-mode switch, whose
+icons carry titles ("Light", "Dark", "System Settings") that are not its label
+"Color mode". Once the site is written, the search button takes its name from
+its text, and the switch's icons are marked as decoration.
 """
 
 from __future__ import annotations
 
 import re
+from pathlib import Path
 
 CHAPTER_NUMBER = re.compile(r"(?:^|/)(\d{3})_[^/]*$")
 
@@ -53,8 +62,35 @@ def drop_repeated_scripts(app, pagename, templatename, context, doctree):
     context["script_files"] = unique
 
 
+# (pattern, replacement) pairs applied to every HTML page the builder wrote.
+ACCESSIBLE_NAME_FIXES = [
+    # The search field shows its label: let that text be its name.
+    (re.compile(r'(<button class="btn search-button-field [^"]*"[^>]*?) aria-label="Search"'), r"\1"),
+    # The colour-mode icons are decoration; the button's label is "Color mode".
+    (re.compile(r'(<i class="theme-switch [^"]*" data-mode="[\w-]+")\s+title="[^"]*"'),
+     r'\1 aria-hidden="true"'),
+]
+
+
+def fix_accessible_names(html: str) -> str:
+    for pattern, replacement in ACCESSIBLE_NAME_FIXES:
+        html = pattern.sub(replacement, html)
+    return html
+
+
+def fix_accessible_names_in_pages(app, exception) -> None:
+    if exception is not None or app.builder.format != "html":
+        return
+    for page in Path(app.outdir).rglob("*.html"):
+        html = page.read_text(encoding="utf-8")
+        fixed = fix_accessible_names(html)
+        if fixed != html:
+            page.write_text(fixed, encoding="utf-8")
+
+
 def setup(app):
     # After Sphinx assigned figure numbers (its own listener has priority 500).
     app.connect("env-get-updated", number_exercises_by_chapter, priority=900)
     app.connect("html-page-context", drop_repeated_scripts)
+    app.connect("build-finished", fix_accessible_names_in_pages)
     return {"parallel_read_safe": True, "parallel_write_safe": True}
