@@ -14,6 +14,15 @@ from dlbasics.training import IGNORE_INDEX, fit
 DEVICE = get_device()
 
 
+@pytest.fixture(autouse=True)
+def one_thread():
+    """Networks this small run fastest on one CPU thread (as in the chapters)."""
+    before = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(before)
+
+
 def bits(n=30, length=20, seed=0):
     return make_count_data(n_train=n, n_test=1, seed=seed, length=length).train.features
 
@@ -134,8 +143,8 @@ def test_padding_is_masked_out_of_the_loss():
 def test_seq2seq_learns_to_copy_a_tiny_case_and_decodes_it_greedily():
     seed_everything(0)
     source, decoder_inputs, labels = tiny_batch()
-    model = Seq2Seq(8, 8, hidden_size=32, embedding_size=8)
-    fit(model, ((source, decoder_inputs), labels), torch.optim.Adam(model.parameters(), lr=0.02), epochs=150,
+    model = Seq2Seq(8, 8, hidden_size=16, embedding_size=8)
+    fit(model, ((source, decoder_inputs), labels), torch.optim.Adam(model.parameters(), lr=0.05), epochs=40,
         batch_size=2, device=DEVICE)
     ids, _ = model.greedy_decode(source.to(DEVICE), bos=1, eos=2, max_length=5)
     assert ids[0, :3].tolist() == [3, 4, 2] and ids[1, :2].tolist() == [5, 2]
