@@ -67,3 +67,37 @@ def test_shapes_that_cannot_be_drawn_are_explained(call, fragment):
     with pytest.raises(ValueError) as err:
         call()
     assert fragment in str(err.value)
+
+
+def test_show_templates_shares_one_scale_centred_at_zero():
+    from dlbasics.plotting import show_templates
+
+    maps = torch.zeros(3, 1, 4, 4)
+    maps[0, 0, 0, 0], maps[2, 0, 1, 1] = 2.0, -0.5
+    fig = show_templates(maps, titles=["a", "b", "c"], ncols=2)
+    images = [ax.images[0] for ax in fig.axes if ax.images]
+    assert len(images) == 3
+    assert all(image.get_clim() == (-2.0, 2.0) for image in images)
+    assert any(ax.get_ylabel() == "weight" for ax in fig.axes)  # the colour bar says what colour means
+    clipped = show_templates(maps, limit=0.5)
+    assert all(ax.images[0].get_clim() == (-0.5, 0.5) for ax in clipped.axes if ax.images)
+    with pytest.raises(ValueError, match="limit"):
+        show_templates(maps, limit=0)
+    with pytest.raises(ValueError, match="reshape"):
+        show_templates(torch.zeros(10, 784))
+    with pytest.raises(ValueError, match="titles"):
+        show_templates(maps, titles=["a"])
+
+
+def test_show_confusion_matrix_writes_every_count_and_colours_only_mistakes():
+    from dlbasics.plotting import show_confusion_matrix
+
+    confusion = torch.tensor([[50, 2, 0], [1, 40, 5], [0, 3, 60]])
+    fig = show_confusion_matrix(confusion)
+    ax = fig.axes[0]
+    texts = sorted(int(t.get_text()) for t in ax.texts)
+    assert texts == sorted(confusion.flatten().tolist())
+    assert ax.images[-1].get_clim() == (0.0, 5.0)  # the largest mistake, not the largest count
+    assert ax.get_xlabel() == "predicted class" and ax.get_ylabel() == "true class"
+    with pytest.raises(ValueError, match="square"):
+        show_confusion_matrix(torch.zeros(2, 3))

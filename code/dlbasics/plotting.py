@@ -289,3 +289,82 @@ def plot_loss_curves(curves: dict[str, Sequence[float]], *, ax=None, title: str 
         ax.set_title(title)
     fig.tight_layout()
     return fig
+
+
+def show_templates(maps, *, titles: Sequence[str] | None = None, ncols: int = 5,
+                   title: str | None = None, colorbar_label: str = "weight",
+                   cmap: str = "RdBu_r", limit: float | None = None) -> Figure:
+    """Draw 2-D maps (a layer's weights as images, filters) on one colour scale centred at 0.
+
+    ``maps`` is ``(N, H, W)`` or ``(N, 1, H, W)``. Unlike :func:`show_images`,
+    which scales each image to its own range, every panel shares one scale,
+    symmetric around zero, with a colour bar: positive values red, negative
+    blue, zero white, so panels can be compared with each other. The scale
+    runs from ``-limit`` to ``limit`` (by default the largest absolute value);
+    values beyond it are drawn in the end colours.
+    """
+    values = to_numpy(maps).astype(float)
+    if values.ndim == 4 and values.shape[1] == 1:
+        values = values[:, 0]
+    if values.ndim != 3:
+        raise ValueError(f"show_templates expects maps shaped (N, H, W) or (N, 1, H, W), got shape "
+                         f"{tuple(to_numpy(maps).shape)}; reshape a layer's weight first, e.g. "
+                         "layer.weight.reshape(-1, 28, 28)")
+    count = values.shape[0]
+    if titles is not None and len(titles) != count:
+        raise ValueError(f"got {len(titles)} titles for {count} maps")
+    ncols = max(1, min(ncols, count))
+    nrows = math.ceil(count / ncols)
+    largest = float(np.abs(values).max())
+    if limit is None:
+        limit = largest or 1.0
+    elif not limit > 0:
+        raise ValueError(f"limit must be a positive number, got {limit!r}")
+    fig, axes = plt.subplots(nrows, ncols, figsize=(1.8 * ncols + 0.9, 1.9 * nrows + (0.4 if title else 0)),
+                             squeeze=False, layout="constrained")
+    for i, ax in enumerate(axes.flat):
+        ax.axis("off")
+        if i < count:
+            image = ax.imshow(values[i], cmap=cmap, vmin=-limit, vmax=limit)
+            if titles is not None:
+                ax.set_title(titles[i], fontsize=10)
+    fig.colorbar(image, ax=axes, shrink=0.85, label=colorbar_label,
+                 extend="both" if largest > limit else "neither")
+    if title:
+        fig.suptitle(title)
+    return fig
+
+
+def show_confusion_matrix(confusion, *, title: str | None = None, class_names: Sequence[str] | None = None,
+                          cmap: str = "Oranges") -> Figure:
+    """Draw a confusion matrix (rows: true class, columns: predicted class) with its counts written in.
+
+    The right answers on the diagonal are far more numerous than any mistake,
+    so they are written on grey and only the mistakes are coloured, darker
+    for more: the confusions stand out instead of being washed out.
+    """
+    counts = to_numpy(confusion)
+    if counts.ndim != 2 or counts.shape[0] != counts.shape[1]:
+        raise ValueError(f"a confusion matrix is square (classes, classes), got shape {tuple(counts.shape)}")
+    k = counts.shape[0]
+    names = list(class_names) if class_names is not None else [str(i) for i in range(k)]
+    if len(names) != k:
+        raise ValueError(f"got {len(names)} class names for {k} classes")
+    off_diagonal = np.where(np.eye(k, dtype=bool), np.nan, counts.astype(float))
+    top = np.nanmax(off_diagonal) if k > 1 else 1.0
+    fig, ax = plt.subplots(figsize=(0.55 * k + 1.6, 0.55 * k + 1.2), layout="constrained")
+    ax.imshow(np.eye(k), cmap=matplotlib.colors.ListedColormap(["white", "#dddddd"]))
+    image = ax.imshow(np.ma.masked_invalid(off_diagonal), cmap=cmap, vmin=0, vmax=max(top, 1.0))
+    for (r, c), value in np.ndenumerate(counts):
+        dark = r != c and value > 0.6 * top
+        ax.text(c, r, f"{value:g}", ha="center", va="center", fontsize=9,
+                fontweight="bold" if r == c else "normal", color="white" if dark else "black")
+    ax.set_xticks(range(k), names)
+    ax.set_yticks(range(k), names)
+    ax.set_xlabel("predicted class")
+    ax.set_ylabel("true class")
+    ax.tick_params(length=0)
+    fig.colorbar(image, ax=ax, shrink=0.8, label="mistakes")
+    if title:
+        ax.set_title(title)
+    return fig

@@ -35,6 +35,9 @@ class Recipe:
 
 
 LENET5_RECIPE = Recipe(epochs=3, batch_size=128, lr=3e-3, decay=0.4)
+# Chapter 830's single layer and chapter 850's network with one hidden layer.
+SOFTMAX_REGRESSION_RECIPE = Recipe(epochs=5, batch_size=256, lr=1e-2, decay=0.5)
+ONE_HIDDEN_LAYER_RECIPE = Recipe(epochs=5, batch_size=256, lr=5e-3, decay=0.6)
 
 
 def train_classifier(model: nn.Module, train_data, recipe: Recipe, *, test_data=None,

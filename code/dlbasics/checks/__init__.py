@@ -30,3 +30,5 @@ from dlbasics.checks.sequences import (check_910_distinct, check_910_linear_coun
                                        check_920_step, check_980_teacher_forcing)
 from dlbasics.checks.deep_networks import check_870_dead_units, check_870_parameter_count
 from dlbasics.checks.convolutions import check_890_output_size, check_890_parameters, check_890_receptive_field
+from dlbasics.checks.images import (check_830_accuracy, check_830_parameters, check_830_recall, check_850_collapse,
+                                    check_850_parameters)
