@@ -34,7 +34,7 @@ OPEN_EVERYTHING = """() => {
 }"""
 
 # Elements of the main column that are wider than the room they have: what they are and by how much.
-TOO_WIDE = """() => {
+TOO_WIDE = r"""() => {
     const main = document.querySelector('main');
     const found = [];
     const column = main.getBoundingClientRect();
