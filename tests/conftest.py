@@ -137,3 +137,14 @@ def page(browser):
     page.on("pageerror", lambda error: page.errors.append(str(error)))
     yield page
     context.close()
+
+
+@pytest.fixture
+def one_thread():
+    """Networks this small run fastest on one CPU thread (the part 9 tests use this)."""
+    import torch
+
+    before = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(before)

@@ -35,7 +35,7 @@ def test_830_accuracy_accepts_right_answers(accuracy):
     ("not a function", ("pass the function itself",)),
     (lambda c: 1 / 0, ("raised ZeroDivisionError",)),
     (lambda c: c.diagonal() / c.sum(dim=1), ("one per class",)),     # shape: per class
-    (lambda c: [0.9], ("list", "one number")),                       # type
+    (lambda c: [0.9], ("list", "not a number")),                     # type
     (lambda c: c.trace(), ("number of right answers",)),             # value: a count
     (lambda c: 100 * c.trace() / c.sum(), ("percentage",)),          # value: percent
     (lambda c: 1 - c.trace() / c.sum(), ("share of mistakes",)),     # value: error rate

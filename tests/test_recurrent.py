@@ -12,15 +12,7 @@ from dlbasics.sequences import make_count_data
 from dlbasics.training import IGNORE_INDEX, fit
 
 DEVICE = get_device()
-
-
-@pytest.fixture(autouse=True)
-def one_thread():
-    """Networks this small run fastest on one CPU thread (as in the chapters)."""
-    before = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(before)
+pytestmark = pytest.mark.usefixtures("one_thread")
 
 
 def bits(n=30, length=20, seed=0):

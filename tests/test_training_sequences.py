@@ -10,14 +10,7 @@ from torch import nn
 from dlbasics import seed_everything
 from dlbasics.training import IGNORE_INDEX, as_loader, evaluate, fit
 
-
-@pytest.fixture(autouse=True)
-def one_thread():
-    """Networks this small run fastest on one CPU thread (as in the chapters)."""
-    before = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(before)
+pytestmark = pytest.mark.usefixtures("one_thread")
 
 
 class PerPosition(nn.Module):

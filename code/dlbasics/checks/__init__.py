@@ -28,6 +28,7 @@ from dlbasics.checks.backprop import (check_710_gradients, check_720_gradients, 
                                       check_740_gradients, check_750_gradients)
 from dlbasics.checks.sequences import (check_910_distinct, check_910_linear_counter, check_920_copied,
                                        check_920_step, check_980_teacher_forcing)
+from dlbasics.checks.digits import check_810_counts, check_810_mean_seven, check_810_steps
 from dlbasics.checks.deep_networks import check_870_dead_units, check_870_parameter_count
 from dlbasics.checks.convolutions import check_890_output_size, check_890_parameters, check_890_receptive_field
 from dlbasics.checks.images import (check_830_accuracy, check_830_parameters, check_830_recall, check_850_collapse,

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+import math
+
 import torch
 
 
@@ -91,3 +93,26 @@ def call_reader_function(function, call: str, *args):
 def first_failure(*results: CheckResult) -> CheckResult | None:
     """The first result that is not ok, or None when all are."""
     return next((r for r in results if not r.ok), None)
+
+
+def as_number(value, name: str, hint: str = "") -> tuple[float | None, CheckResult | None]:
+    """``value`` (a Python number or a one-element tensor) as a float, or a failing result saying why not.
+
+    ``hint`` is added to the message for a tensor of several numbers, to say
+    how the exercise turns it into one.
+    """
+    if isinstance(value, bool):
+        return None, CheckResult(False, f"{name} is a bool; a number is expected")
+    if isinstance(value, torch.Tensor):
+        if value.numel() != 1:
+            return None, CheckResult(False, f"{name} is a tensor of shape {tuple(value.shape)}; "
+                                            f"a single number is expected{hint}")
+        number = value.detach().cpu().to(torch.float64).item()
+    elif isinstance(value, (int, float)):
+        number = float(value)
+    else:
+        return None, CheckResult(False, f"{name} is a {describe_type(value)}, not a number "
+                                        "(nor a one-element tensor)")
+    if not math.isfinite(number):
+        return None, CheckResult(False, f"{name} is {number}, not a finite number")
+    return number, None

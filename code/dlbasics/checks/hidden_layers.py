@@ -7,12 +7,11 @@ wrong answer has a typical cause, the message names it.
 
 from __future__ import annotations
 
-import math
-
 import torch
 from torch import nn
 
-from dlbasics.checks.core import CheckResult, call_reader_function, compare_tensors, describe_type, not_a_function
+from dlbasics.checks.core import (CheckResult, as_number, call_reader_function, compare_tensors,
+                                  describe_type, not_a_function)
 from dlbasics.toydata import HIGH, LOW, draw_points, label_points
 
 
@@ -132,19 +131,6 @@ def check_670_unseen(unseen_mask) -> CheckResult:
 
 # --- Chapter 680: two layers with sigmoid, no biases --------------------------
 
-def _as_number(value, name: str) -> tuple[float | None, CheckResult | None]:
-    """``value`` as a float, or a failing result saying why it is not one number."""
-    if isinstance(value, torch.Tensor):
-        if value.numel() != 1:
-            return None, CheckResult(False, f"{name} is a tensor of shape {tuple(value.shape)}; it should be "
-                                            "one number (sum over the hidden units, then take .item())")
-        value = value.item()
-    if isinstance(value, bool) or not isinstance(value, (int, float)):
-        return None, CheckResult(False, f"{name} is a {describe_type(value)}, not a number")
-    if not math.isfinite(value):
-        return None, CheckResult(False, f"{name} is {value}, not a finite number")
-    return float(value), None
-
 
 def check_680_symmetry(S, net) -> CheckResult:
     """Exercise 680.1: ``S = d(f) + d(-f)`` for a sigmoid network without biases, from its weights."""
@@ -157,7 +143,7 @@ def check_680_symmetry(S, net) -> CheckResult:
     if net[0].bias is not None:
         return CheckResult(False, "net's first layer has a bias: then d(f) + d(-f) is not the same for "
                                   "every f. Build the first layer with bias=False")
-    value, failure = _as_number(S, "S")
+    value, failure = as_number(S, "S", " (sum over the hidden units, then take .item())")
     if failure is not None:
         return failure
     W2 = net[2].weight.detach().cpu().double()

@@ -15,7 +15,8 @@ import math
 import torch
 from torch import nn
 
-from dlbasics.checks.core import CheckResult, call_reader_function, compare_tensors, describe_type, not_a_function
+from dlbasics.checks.core import (CheckResult, as_number, call_reader_function, compare_tensors,
+                                  describe_type, not_a_function)
 from dlbasics.models import ImageMLP, count_parameters
 
 
@@ -39,17 +40,6 @@ def _confusion_matrices() -> list[torch.Tensor]:
     return matrices
 
 
-def _as_number(value, name: str) -> tuple[float | None, CheckResult | None]:
-    """``value`` (a Python number or a one-element tensor) as a float, or a failing result saying why not."""
-    if isinstance(value, torch.Tensor) and value.numel() == 1:
-        value = value.detach().cpu().to(torch.float64).item()
-    if isinstance(value, bool) or not isinstance(value, (int, float)):
-        shape = f" of shape {tuple(value.shape)}" if isinstance(value, torch.Tensor) else ""
-        return None, CheckResult(False, f"{name} is a {describe_type(value)}{shape}; it should be one number")
-    if not math.isfinite(value):
-        return None, CheckResult(False, f"{name} is {value}, not a finite number")
-    return float(value), None
-
 
 # --- Chapter 830: a single layer ----------------------------------------------
 
@@ -65,7 +55,7 @@ def check_830_accuracy(accuracy) -> CheckResult:
         if isinstance(answer, torch.Tensor) and answer.shape == (len(confusion),):
             return CheckResult(False, f"accuracy returned {len(confusion)} values, one per class; the accuracy "
                                       "is one number for all classes together")
-        value, failure = _as_number(answer, "accuracy(confusion)")
+        value, failure = as_number(answer, "accuracy(confusion)")
         if failure is not None:
             return failure
         total = confusion.sum().item()

@@ -13,27 +13,9 @@ import math
 import torch
 from torch import nn
 
-from dlbasics.checks.core import CheckResult, compare_tensors, describe_type, first_failure
+from dlbasics.checks.core import CheckResult, as_number, compare_tensors, describe_type, first_failure
 from dlbasics.toydata import label_points, make_toy_data
 
-
-def _as_number(value, name: str) -> tuple[float | None, CheckResult | None]:
-    """``value`` (a Python number or a one-element tensor) as a float, or a failing result saying why not."""
-    if isinstance(value, bool):
-        return None, CheckResult(False, f"{name} is a bool; a number is expected")
-    if isinstance(value, torch.Tensor):
-        if value.numel() != 1:
-            return None, CheckResult(False, f"{name} is a tensor of shape {tuple(value.shape)}; "
-                                            "a single number is expected")
-        number = value.detach().cpu().to(torch.float64).item()
-    elif isinstance(value, (int, float)):
-        number = float(value)
-    else:
-        return None, CheckResult(False, f"{name} is a {describe_type(value)}; a number "
-                                        "(or a one-element tensor) is expected")
-    if not math.isfinite(number):
-        return None, CheckResult(False, f"{name} is {number}, not a finite number")
-    return number, None
 
 
 def _float(t: torch.Tensor) -> torch.Tensor:
@@ -66,7 +48,7 @@ def _slope(x0: float) -> float:
 
 def check_510_step(x_next) -> CheckResult:
     """Exercise 510.1: ``x`` after one step of gradient descent on ``x^2 + 3`` from 3 with learning rate 0.1."""
-    number, failure = _as_number(x_next, "x_next")
+    number, failure = as_number(x_next, "x_next")
     if failure is not None:
         return failure
     x0, lr = EXERCISE_510_STEP["x0"], EXERCISE_510_STEP["lr"]
@@ -92,7 +74,7 @@ def check_510_step(x_next) -> CheckResult:
 
 def check_510_diverging_lr(lr) -> CheckResult:
     """Exercise 510.2: a learning rate for which gradient descent on ``x^2 + 3`` from 2 diverges."""
-    number, failure = _as_number(lr, "lr")
+    number, failure = as_number(lr, "lr")
     if failure is not None:
         return failure
     factor = 1 - 2 * number
@@ -136,7 +118,7 @@ def _descend_without_zeroing(x0: float, lr: float, steps: int) -> tuple[float, f
 
 def check_510_no_zero_grad(x) -> CheckResult:
     """Exercise 510.3: ``x`` after three steps from 2 with learning rate 0.1, never zeroing the gradient."""
-    number, failure = _as_number(x, "x")
+    number, failure = as_number(x, "x")
     if failure is not None:
         return failure
     spec = EXERCISE_510_NO_ZERO
@@ -274,7 +256,7 @@ EXERCISE_550_DATA = {"problem": 2, "n_train": 2000, "n_test": 2000, "seed": 550}
 
 def check_550_cosine(value) -> CheckResult:
     """Exercise 550.1: the cosine similarity of (-1, 1, 1) and (-2, 2.5, 1.5)."""
-    number, failure = _as_number(value, "value")
+    number, failure = as_number(value, "value")
     if failure is not None:
         return failure
     u = torch.tensor(EXERCISE_550_DIRECTION, dtype=torch.float64)
