@@ -34,7 +34,7 @@ class Recipe:
             raise ValueError(f"need lr > 0 and 0 < decay <= 1, got lr={self.lr!r}, decay={self.decay!r}")
 
 
-LENET5_RECIPE = Recipe(epochs=3, batch_size=128, lr=3e-3, decay=0.4)
+LENET5_RECIPE = Recipe(epochs=4, batch_size=128, lr=3e-3, decay=0.6)
 # Chapter 830's single layer and chapter 850's network with one hidden layer.
 SOFTMAX_REGRESSION_RECIPE = Recipe(epochs=5, batch_size=256, lr=1e-2, decay=0.5)
 ONE_HIDDEN_LAYER_RECIPE = Recipe(epochs=5, batch_size=256, lr=5e-3, decay=0.6)
