@@ -60,6 +60,17 @@ def test_course_style_counts_are_real_counts_and_skewed_low():
     assert (data.labels >= 18).float().mean() < 0.001
 
 
+def test_course_style_counts_can_return_the_drawn_counts():
+    data, drawn = course_style_counts(20_000, torch.Generator().manual_seed(0), return_drawn=True)
+    same = course_style_counts(20_000, torch.Generator().manual_seed(0))
+    assert torch.equal(data.labels, same.labels) and drawn.shape == (20_000,)
+    assert (data.labels <= drawn).all() and torch.equal(data.labels[drawn <= 1], drawn[drawn <= 1])
+    # Two positions drawn collide with probability 1/20: about 95% keep both ones.
+    many, many_drawn = course_style_counts(100_000, torch.Generator().manual_seed(0), return_drawn=True)
+    kept_two = (many.labels[many_drawn == 2] == 2).float().mean()
+    assert abs(kept_two - 19 / 20) < 0.015
+
+
 def test_running_counts():
     bits = torch.tensor([[1.0, 0.0, 1.0, 1.0]])
     assert running_counts(bits).tolist() == [[1.0, 1.0, 2.0, 3.0]]

@@ -67,13 +67,16 @@ def make_count_data(n_train: int = 2000, n_test: int = 1000, seed: int = 0,
                     draw_count_sequences(n_test, generator, length))
 
 
-def course_style_counts(n: int, generator: torch.Generator, length: int = SEQUENCE_LENGTH) -> ToyData:
+def course_style_counts(n: int, generator: torch.Generator, length: int = SEQUENCE_LENGTH,
+                        return_drawn: bool = False):
     """A reconstruction of the course's generator, to show the labels it really produces.
 
     Draws a count uniformly from 0 to ``length``, then that many positions
     uniformly *with replacement*; a position drawn twice holds one 1, so the
     real number of ones is the number of distinct positions, often lower
     than the count drawn. The labels returned are the real numbers of ones.
+    With ``return_drawn=True`` the result is ``(data, drawn)``, ``drawn``
+    holding the counts drawn (int64 ``(n,)``), to see how often they collide.
     """
     _check_positive(n, "n")
     drawn = torch.randint(0, length + 1, (n,), generator=generator)
@@ -82,7 +85,8 @@ def course_style_counts(n: int, generator: torch.Generator, length: int = SEQUEN
     bits = torch.zeros(n, length)
     bits.scatter_add_(1, positions, used.float())
     bits = (bits > 0).float()
-    return ToyData(bits, bits.sum(dim=1).long())
+    data = ToyData(bits, bits.sum(dim=1).long())
+    return (data, drawn) if return_drawn else data
 
 
 def save_count_data(path, bits, labels) -> Path:
