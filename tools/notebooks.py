@@ -182,8 +182,26 @@ def add_install_cell_to_download(app, pagename, templatename, context, doctree) 
     notebook = nbformat.read(path, as_version=4)
     if notebook.cells and notebook.cells[0].get("id") == INSTALL_CELL_ID:
         return
+    if not any(cell.get("outputs") for cell in notebook.cells):
+        notebook = outputs_from_cache(app, notebook)
     notebook.cells.insert(0, install_cell(Path(app.srcdir)))
     nbformat.write(notebook, path)
+
+
+def outputs_from_cache(app, notebook: nbformat.NotebookNode) -> nbformat.NotebookNode:
+    """``notebook`` with the outputs the execution cache holds for it.
+
+    When a chapter's outputs come from the cache, myst-nb 1.4 writes the
+    notebook it read, without them, to jupyter_execute/, and the theme copies
+    that one for the download: the outputs are merged back here.
+    """
+    from jupyter_cache import get_cache
+
+    cache_path = app.config.nb_execution_cache_path or str(Path(app.outdir).parent / ".jupyter_cache")
+    try:
+        return get_cache(cache_path).merge_match_into_notebook(notebook)[1]
+    except KeyError:  # not in the cache: the chapter was not executed
+        return notebook
 
 
 def setup(app):
