@@ -394,3 +394,37 @@ def test_as_loader_shuffles_as_a_plain_dataloader_and_evaluation_leaves_the_glob
 def test_as_loader_refuses_a_bad_batch_size(batch_size):
     with pytest.raises(ValueError, match="batch_size must be a positive int"):
         as_loader((torch.zeros(4, 2), torch.zeros(4, dtype=torch.int64)), batch_size, shuffle=False)
+
+
+def _train_toy(progress: bool) -> tuple[torch.Tensor, torch.Tensor]:
+    seed_everything(0)
+    features = torch.randn(256, 2)
+    labels = (features[:, 0] > features[:, 1]).long()
+    model = nn.Linear(2, 2)
+    fit(model, (features, labels), torch.optim.SGD(model.parameters(), lr=0.1), epochs=3,
+        batch_size=32, progress=progress)
+    return model.weight.detach().clone(), torch.rand(3)  # the weights, and the generator after
+
+
+def test_a_progress_bar_does_not_change_what_training_computes(capsys):
+    # A reader in Jupyter sees bars, the built book does not: both must train on the same
+    # batches, so both must draw the same random numbers.
+    without_bar = _train_toy(progress=False)
+    with_bar = _train_toy(progress=True)
+    assert torch.equal(without_bar[0], with_bar[0])
+    assert torch.equal(without_bar[1], with_bar[1])
+    assert "epoch 3/3" in capsys.readouterr().err  # the bar was drawn
+
+
+def test_progress_bars_only_in_a_kernel_and_never_when_switched_off(monkeypatch):
+    import sys
+
+    from dlbasics.training import PROGRESS_ENV_VAR, show_progress
+
+    monkeypatch.delenv(PROGRESS_ENV_VAR, raising=False)
+    monkeypatch.delitem(sys.modules, "ipykernel", raising=False)
+    assert not show_progress()
+    monkeypatch.setitem(sys.modules, "ipykernel", sys)  # as in Jupyter or Colab
+    assert show_progress()
+    monkeypatch.setenv(PROGRESS_ENV_VAR, "0")  # as in the book's build
+    assert not show_progress()

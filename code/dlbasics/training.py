@@ -181,13 +181,19 @@ def show_progress() -> bool:
 
 
 def progress_bar(iterable, total: int, description: str):
-    """``iterable`` wrapped in a tqdm progress bar (a widget where ipywidgets is installed)."""
+    """``iterable`` wrapped in a tqdm progress bar (a widget where ipywidgets is installed).
+
+    The bar is handed an iterator, started once here: tqdm.auto's bar calls
+    ``iter()`` on what it wraps when it is created, and a second pass over a
+    shuffling loader would draw from PyTorch's generator, so that training with
+    a bar would see other batches than training without one.
+    """
     try:
         import ipywidgets  # noqa: F401  (tqdm.auto warns on stderr without it)
         from tqdm.auto import tqdm
     except ImportError:
         from tqdm import tqdm
-    return tqdm(iterable, total=total, desc=description, leave=False, unit="batch")
+    return tqdm(iter(iterable), total=total, desc=description, leave=False, unit="batch")
 
 
 def fit(model: nn.Module, train_data, optimizer: torch.optim.Optimizer, *, epochs: int,
