@@ -6,17 +6,19 @@ BIN    := $(VENV)/bin
 # Rewritten whenever requirements.txt or the package's metadata change.
 INSTALLED := $(VENV)/.installed
 
-.PHONY: book test serve clean help notebooks test-colab bench-mnist
+.PHONY: book test serve clean help notebooks test-colab bench-mnist bench-build check-determinism
 .DEFAULT_GOAL := help
 
 help:
 	@echo "make book   create $(VENV) if needed, install requirements.txt, execute every chapter, write _build/html/"
-	@echo "make test   run the tests: the package, the build and the built site (run make book first)"
+	@echo "make test   build the site if needed (as make book), then run the tests: the package, the build, the site"
 	@echo "make serve  serve _build/html on http://localhost:8000"
 	@echo "make clean  remove _build/ (the execution cache with it)"
 	@echo "make notebooks   rewrite book/*.ipynb, the chapters' notebooks for Colab and Binder, from the .md chapters"
 	@echo "make test-colab  run chapter notebooks in a fresh environment holding only what Colab brings (minutes)"
 	@echo "make bench-mnist  train the course's LeNet-5 pipeline and the book's, print times and accuracies"
+	@echo "make bench-build  time a clean build, a no-change and a one-edit rebuild, and the plain jupyter-book build"
+	@echo "make check-determinism [CHAPTERS='690 830']  execute chapters twice, report every output that differs"
 
 $(INSTALLED): requirements.txt code/pyproject.toml
 	@$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 10))' || \
@@ -29,11 +31,19 @@ $(INSTALLED): requirements.txt code/pyproject.toml
 book: $(INSTALLED)
 	$(BIN)/python tools/build_book.py
 
-test: $(INSTALLED)
+# The tests read the built site: build it first (seconds when nothing changed).
+test: book
 	$(BIN)/python -m pytest
 
 bench-mnist: $(INSTALLED)
 	$(BIN)/python tools/bench_mnist.py
+
+bench-build: $(INSTALLED)
+	$(BIN)/python tools/bench_build.py
+
+# Without CHAPTERS, every chapter (about twice a clean build's kernel time).
+check-determinism: $(INSTALLED)
+	$(BIN)/python tools/check_determinism.py $(CHAPTERS)
 
 notebooks: $(INSTALLED)
 	$(BIN)/python tools/notebooks.py

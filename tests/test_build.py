@@ -104,3 +104,95 @@ def test_jupyter_cache_alone_would_show_stale_output(fixture_book):
     (code / "probe.py").write_text('VALUE = "second"\n')
     assert subprocess.run(jupyter_book, capture_output=True).returncode == 0
     assert _probe_output(fixture_book)[0] == "first"  # stale: the reason for tools/build_book.py
+
+
+RUN_ID_CELL = """
+import uuid
+print("run", uuid.uuid4().hex)
+"""
+
+
+def _run_id(book, name: str) -> str:
+    return re.search(r"run ([0-9a-f]{32})", book.html(name)).group(1)
+
+
+def test_a_cell_error_names_the_code_cell_by_number(fixture_book):
+    fixture_book.add_chapter("third", "Fails in its third code cell", "a = 1", "b = 2", "c = a / 0")
+    result = fixture_book.build()
+    assert result.returncode != 0
+    assert "third.md: code cell 3 raised" in result.stderr
+
+
+def test_a_failed_build_fails_again_when_nothing_changed(fixture_book):
+    # Sphinx keeps what it read, warnings or not: the next build must read it again.
+    fixture_book.add_chapter("warns", "A chapter that warns", "import warnings\nwarnings.warn('x')")
+    assert fixture_book.build().returncode != 0
+    again = fixture_book.build()
+    assert again.returncode != 0, again.stdout + again.stderr
+    assert "stderr was found in the cell outputs" in again.stdout + again.stderr
+
+
+def test_editing_one_chapter_runs_only_that_chapter_and_its_page_is_new(fixture_book):
+    fixture_book.add_chapter("first", "First", RUN_ID_CELL)
+    edited = fixture_book.add_chapter("second", "Second", RUN_ID_CELL)
+    assert fixture_book.build().returncode == 0
+    first_run, second_run = _run_id(fixture_book, "first"), _run_id(fixture_book, "second")
+
+    unchanged = fixture_book.build()
+    assert unchanged.returncode == 0
+    log = re.sub(r"\x1b\[[0-9;]*m", "", unchanged.stdout)  # without colours
+    assert "Executing" not in log  # nothing ran
+    assert "0 added, 0 changed, 0 removed" in log  # nothing re-read
+    assert "looking for now-outdated files... none found" in log  # nothing rewritten
+
+    edited.write_text(edited.read_text().replace('print("run"', 'print( "run"'))
+    result = fixture_book.build()
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "Executing 1 chapter(s)" in result.stdout and "book/second.md" in result.stdout
+    assert _run_id(fixture_book, "first") == first_run
+    assert _run_id(fixture_book, "second") != second_run
+
+
+def test_a_page_quoting_another_chapters_glue_follows_that_chapter(fixture_book):
+    source = fixture_book.add_chapter(
+        "source", "Computes", "from myst_nb import glue\nglue('answer', 41, display=False)")
+    fixture_book.add_chapter("quotes", "Quotes", "print('no cells of interest')",
+                             prose="The answer is {glue:text}`source.md::answer:d`.\n")
+    assert fixture_book.build().returncode == 0
+    assert re.search(r"The answer is <[^>]*>41<", fixture_book.html("quotes"))
+    source.write_text(source.read_text().replace("41", "42"))
+    result = fixture_book.build()
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert re.search(r"The answer is <[^>]*>42<", fixture_book.html("quotes"))
+
+
+def _check_determinism(book) -> subprocess.CompletedProcess:
+    script = Path(__file__).resolve().parent.parent / "tools" / "check_determinism.py"
+    return subprocess.run([sys.executable, str(script), "--root", str(book.root)],
+                          capture_output=True, text=True, timeout=600)
+
+
+def test_the_determinism_check_passes_seeded_chapters_and_masks_tagged_times(fixture_book):
+    fixture_book.add_chapter("seeded", "Seeded", "import random\nrandom.seed(0)\nprint(random.random())")
+    fixture_book.add_chapter(
+        "timed", "Times itself",
+        ":tags: [measures-time]\nimport random, time\nfrom myst_nb import glue\n"
+        "start = time.perf_counter(); random.seed(1); x = random.random()\n"
+        "seconds = time.perf_counter() - start + random.SystemRandom().random()\n"
+        "print(f'x = {x:.6f}, {seconds:.6f} s'); glue('loop_seconds', seconds)")
+    result = _check_determinism(fixture_book)
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "identical  book/seeded.md" in result.stdout
+    assert "identical  book/timed.md" in result.stdout
+
+
+def test_the_determinism_check_reports_an_unseeded_number_and_an_untagged_time(fixture_book):
+    fixture_book.add_chapter("unseeded", "Unseeded", "print('fixed')", "import os\nprint(os.urandom(4).hex())")
+    fixture_book.add_chapter(
+        "untagged", "Times itself without saying so",
+        "import random\nprint(f'{random.SystemRandom().random():.6f} s')")
+    result = _check_determinism(fixture_book)
+    assert result.returncode == 1, result.stdout + result.stderr
+    assert "DIFFERS    book/unseeded.md" in result.stdout
+    assert "code cell 2, output line 1" in result.stdout
+    assert "DIFFERS    book/untagged.md" in result.stdout

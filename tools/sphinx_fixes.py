@@ -32,14 +32,30 @@ CHAPTER_NUMBER = re.compile(r"(?:^|/)(\d{3})_[^/]*$")
 
 def number_exercises_by_chapter(app, env) -> list[str]:
     """Renumber each chapter's exercises (chapter, 1), (chapter, 2), ... in page order."""
+    env.dlb_sphinx_exercise_numbers = {}
     for docname, numbers in env.toc_fignumbers.items():
         match = CHAPTER_NUMBER.search(docname)
         exercises = numbers.get("exercise")
         if not match or not exercises:
             continue
+        env.dlb_sphinx_exercise_numbers[docname] = dict(exercises)
         in_order = sorted(exercises, key=lambda node_id: exercises[node_id])
         for position, node_id in enumerate(in_order, start=1):
             exercises[node_id] = (int(match.group(1)), position)
+    return []
+
+
+def restore_sphinx_exercise_numbers(app, env) -> list[str]:
+    """Give Sphinx back its own numbers from the last build before it compares them.
+
+    Sphinx rewrites every page whose figure numbers differ from the last build's;
+    without this, the renumbering above looked like a change on every page, and a
+    build with nothing changed rewrote every chapter.
+    """
+    for docname, exercises in getattr(env, "dlb_sphinx_exercise_numbers", {}).items():
+        numbers = env.toc_fignumbers.get(docname)
+        if numbers is not None and "exercise" in numbers:
+            numbers["exercise"] = dict(exercises)
     return []
 
 
@@ -90,6 +106,7 @@ def fix_accessible_names_in_pages(app, exception) -> None:
 
 def setup(app):
     # After Sphinx assigned figure numbers (its own listener has priority 500).
+    app.connect("env-get-updated", restore_sphinx_exercise_numbers, priority=100)
     app.connect("env-get-updated", number_exercises_by_chapter, priority=900)
     app.connect("html-page-context", drop_repeated_scripts)
     app.connect("build-finished", fix_accessible_names_in_pages)
