@@ -196,3 +196,42 @@ def test_the_determinism_check_reports_an_unseeded_number_and_an_untagged_time(f
     assert "DIFFERS    book/unseeded.md" in result.stdout
     assert "code cell 2, output line 1" in result.stdout
     assert "DIFFERS    book/untagged.md" in result.stdout
+
+
+def test_forked_kernels_start_empty_and_draw_figures(fixture_book):
+    # Kernels come from one fork server (tools/fork_kernels.py): a chapter must still find
+    # an empty namespace, whatever ran before it, and its figures must appear.
+    fixture_book.add_chapter("first", "Leaves things behind", "left_behind = 1\nimport torch")
+    fixture_book.add_chapter(
+        "second", "Finds nothing of them",
+        "print('left behind:', 'left_behind' in globals(), '| torch:', 'torch' in globals())",
+        "import matplotlib.pyplot as plt\nplt.plot([0, 1], [1, 0]);")
+    result = fixture_book.build()
+    assert result.returncode == 0, result.stdout + result.stderr
+    page = fixture_book.html("second")
+    assert "left behind: False | torch: False" in page
+    assert re.search(r'<img[^>]+src="[^"]+\.png"', page)
+
+
+def test_forked_and_fresh_kernels_print_the_same(fixture_book, monkeypatch):
+    tools = Path(__file__).resolve().parent.parent / "tools"
+    monkeypatch.syspath_prepend(str(tools))
+    from build_book import execute_chapter, kernels_from_fork_server
+
+    chapter = fixture_book.add_chapter(
+        "seeded", "Seeded",
+        "import torch\ntorch.manual_seed(0)\nprint(torch.randn(3), torch.get_num_threads())",
+        "import random, os\nprint(os.getcwd().endswith('book'), os.environ['DLB_PROGRESS'])")
+    environment = {"DLB_PROGRESS": "0", "OMP_NUM_THREADS": "1"}
+    for key, value in environment.items():
+        monkeypatch.setenv(key, value)
+    monkeypatch.setenv("DLB_FORK_KERNELS", "1")
+    with kernels_from_fork_server(fixture_book.root, environment) as server:
+        assert server is not None
+        forked = execute_chapter(str(chapter), 60, server)
+    fresh = execute_chapter(str(chapter), 60, None)
+    assert forked["error"] is None and fresh["error"] is None
+    outputs = [re.findall(r'"text": \[?\s*"([^"]*)', run["notebook"]) for run in (forked, fresh)]
+    assert outputs[0] == outputs[1]
+    assert any("tensor([ 1.5410, -0.2934, -2.1788]) 1" in text for text in outputs[0])
+    assert any("True 0" in text for text in outputs[0])

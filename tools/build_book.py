@@ -35,7 +35,10 @@ import subprocess
 import sys
 import time
 from concurrent.futures import ProcessPoolExecutor, as_completed
+from contextlib import contextmanager
 from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))  # tools/fork_kernels.py
 
 SKIPPED_PARTS = {"__pycache__", ".pytest_cache", ".ipynb_checkpoints"}
 MYST_EXTENSIONS_KEY = "myst_enable_extensions"
@@ -174,19 +177,26 @@ def execution_timeout(root: Path) -> int:
     return int((config.get("execute") or {}).get("timeout", 120))
 
 
-def execute_chapter(path: str, timeout: int) -> dict:
+def execute_chapter(path: str, timeout: int, kernel_server: str | None = None) -> dict:
     """Run one chapter in a fresh kernel (in this process's environment); JSON-able result.
 
-    Runs in a worker process. ``error`` names the failing cell, counted as the
-    reader counts them: the N-th code cell of the chapter.
+    Runs in a worker process. With ``kernel_server`` (tools/fork_kernels.py) the
+    kernel is forked from a process that imported PyTorch already. ``error``
+    names the failing cell, counted as the reader counts them: the N-th code
+    cell of the chapter.
     """
     import nbformat
     from jupyter_cache.executors.utils import single_nb_execution
 
     chapter = Path(path)
     notebook = read_chapter(chapter)
+    options = {}
+    if kernel_server is not None:
+        from fork_kernels import forking_kernel_manager
+
+        options["kernel_manager_class"] = forking_kernel_manager(kernel_server)
     result = single_nb_execution(notebook, cwd=str(chapter.parent), timeout=timeout,
-                                 allow_errors=False, meta_override=True)
+                                 allow_errors=False, meta_override=True, **options)
     error = None
     if result.err is not None:
         code_cells = [c for c in notebook.cells if c.cell_type == "code"]
@@ -198,6 +208,22 @@ def execute_chapter(path: str, timeout: int) -> dict:
                  f"{result.exc_string}")
     return {"path": path, "seconds": result.time, "error": error,
             "notebook": nbformat.writes(notebook)}
+
+
+@contextmanager
+def kernels_from_fork_server(root: Path, environment: dict[str, str]):
+    """The address of a kernel fork server (tools/fork_kernels.py), or None.
+
+    DLB_FORK_KERNELS=0 starts every kernel as a new process instead (slower by
+    a few seconds of CPU per chapter; the outputs are the same).
+    """
+    if os.environ.get("DLB_FORK_KERNELS", "1") == "0" or not hasattr(os, "fork"):
+        yield None
+        return
+    from fork_kernels import fork_server
+
+    with fork_server(environment, executed_stamps(root) / "kernels.log") as address:
+        yield address
 
 
 def quiet_kernels(root: Path) -> None:
@@ -260,9 +286,10 @@ def execute_missing(root: Path, jobs: int, only: list[Path] | None = None) -> tu
     executed, errors = {}, []
     timeout = execution_timeout(root)
     try:
-        with ProcessPoolExecutor(max_workers=jobs, initializer=quiet_kernels,
-                                 initargs=(root,)) as pool:
-            futures = [pool.submit(execute_chapter, str(p), timeout) for p in missing]
+        with kernels_from_fork_server(root, environment) as server, \
+                ProcessPoolExecutor(max_workers=jobs, initializer=quiet_kernels,
+                                    initargs=(root,)) as pool:
+            futures = [pool.submit(execute_chapter, str(p), timeout, server) for p in missing]
             for future in as_completed(futures):
                 result = future.result()
                 chapter = Path(result["path"])

@@ -27,7 +27,8 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from build_book import (KERNEL_ENVIRONMENT, ONE_THREAD, chapters,  # noqa: E402
-                        execute_chapter, execution_timeout, quiet_kernels)
+                        execute_chapter, execution_timeout, kernels_from_fork_server,
+                        quiet_kernels)
 
 TIME_TAG = "measures-time"
 SECONDS = re.compile(r"\d+(?:\.\d+)?(?= s\b)")
@@ -128,13 +129,15 @@ def main(argv: list[str]) -> int:
     args = parser.parse_args(argv[1:])
     root = args.root.resolve()
     picked = resolve(root, args.chapters)
-    os.environ.update({**KERNEL_ENVIRONMENT, **ONE_THREAD})
+    os.environ.update({**KERNEL_ENVIRONMENT, **ONE_THREAD})  # the workers inherit it
     timeout = execution_timeout(root)
     print(f"Executing {len(picked)} chapter(s) twice each, {args.jobs} kernels at a time.",
           flush=True)
-    with ProcessPoolExecutor(max_workers=max(1, args.jobs), initializer=quiet_kernels,
-                             initargs=(root,)) as pool:
-        runs = {p: [pool.submit(execute_chapter, str(p), timeout) for _ in range(2)]
+    environment = {**KERNEL_ENVIRONMENT, **ONE_THREAD}
+    with kernels_from_fork_server(root, environment) as server, \
+            ProcessPoolExecutor(max_workers=max(1, args.jobs), initializer=quiet_kernels,
+                                initargs=(root,)) as pool:
+        runs = {p: [pool.submit(execute_chapter, str(p), timeout, server) for _ in range(2)]
                 for p in picked}
         failed = 0
         for chapter, (run_a, run_b) in runs.items():
