@@ -28,6 +28,7 @@ from dlbasics.plotting import to_numpy
 VALUE_COLOUR = "black"
 GRAD_COLOUR = "#c0392b"
 BLOCKED_COLOUR = "#b0b0b0"
+ROW_SPACING = 1.7  # between the nodes of one column, in the units of the boxes' sizes
 
 
 @dataclass
@@ -120,13 +121,13 @@ def _heights(count: int) -> np.ndarray:
 
 
 def _draw(columns: list[_Column], links: list[_Link], title: str | None) -> Figure:
-    box_w, box_h = 1.15, 0.62
+    box_w, box_h = 1.5, 0.78
     # Layers get a wide gap, for the labels on their edges; ReLU and loss edges a narrow one.
-    gaps = [2.9 if link.kind == "dense" and link.weights is not None else 1.9 for link in links]
+    gaps = [3.3 if link.kind == "dense" and link.weights is not None else 2.2 for link in links]
     xs = np.concatenate([[0.0], np.cumsum(gaps)])
     tallest = max(len(column.values) for column in columns)
-    fig, ax = plt.subplots(figsize=(1.05 * xs[-1] + 2.0, 1.55 * tallest + 1.5))
-    positions = [[(x, 1.35 * y) for y in _heights(len(column.values))]
+    fig, ax = plt.subplots(figsize=(0.95 * xs[-1] + 1.6, 1.5 * tallest + 1.2))
+    positions = [[(x, ROW_SPACING * y) for y in _heights(len(column.values))]
                  for x, column in zip(xs, columns)]
 
     for x, link in enumerate(links):
@@ -144,7 +145,7 @@ def _draw(columns: list[_Column], links: list[_Link], title: str | None) -> Figu
                 middle = ((start[0] + end[0]) / 2, (start[1] + end[1]) / 2)
                 if link.kind == "relu":
                     ax.text(*middle, "blocked" if blocked else "relu", ha="center", va="bottom",
-                            fontsize=8, color=BLOCKED_COLOUR if blocked else "dimgray", zorder=3)
+                            fontsize=10, color=BLOCKED_COLOUR if blocked else "dimgray", zorder=3)
                 elif link.kind == "dense" and link.weights is not None:
                     # Label a level edge in its middle and a slanted one near its start,
                     # away from where the slanted edges cross.
@@ -152,10 +153,10 @@ def _draw(columns: list[_Column], links: list[_Link], title: str | None) -> Figu
                     at = (start[0] + t * (end[0] - start[0]), start[1] + t * (end[1] - start[1]))
                     name = f"{link.weight_name}[{i},{j}]"
                     ax.text(at[0], at[1] + 0.02, f"{name} = {format_number(link.weights[i, j])}",
-                            ha="center", va="bottom", fontsize=7.5, color=VALUE_COLOUR, zorder=3,
+                            ha="center", va="bottom", fontsize=10, color=VALUE_COLOUR, zorder=3,
                             bbox=dict(boxstyle="round,pad=0.1", fc="white", ec="none", alpha=0.85))
                     ax.text(at[0], at[1] - 0.02, format_number(link.weight_grads[i, j]),
-                            ha="center", va="top", fontsize=7.5, color=GRAD_COLOUR, zorder=3,
+                            ha="center", va="top", fontsize=10, color=GRAD_COLOUR, zorder=3,
                             bbox=dict(boxstyle="round,pad=0.1", fc="white", ec="none", alpha=0.85))
 
     for column, places in zip(columns, positions):
@@ -164,25 +165,25 @@ def _draw(columns: list[_Column], links: list[_Link], title: str | None) -> Figu
                                         boxstyle="round,pad=0.04", fc="#f4f4f4", ec="black",
                                         lw=1.0, zorder=2))
             name = f"{column.symbol}_{k}" if column.indexed else column.symbol  # 0-based, as in code
-            ax.text(x, y + 0.13, f"${name}$ = {format_number(column.values[k])}", ha="center",
-                    va="center", fontsize=10, color=VALUE_COLOUR, zorder=4)
+            ax.text(x, y + 0.17, f"${name}$ = {format_number(column.values[k])}", ha="center",
+                    va="center", fontsize=12, color=VALUE_COLOUR, zorder=4)
             if column.grads is None:
                 text, colour = "input", BLOCKED_COLOUR
             else:
                 text = f"$\\partial L/\\partial {name}$ = {format_number(column.grads[k])}"
                 colour = GRAD_COLOUR
-            ax.text(x, y - 0.15, text, ha="center", va="center", fontsize=8.5, color=colour, zorder=4)
+            ax.text(x, y - 0.19, text, ha="center", va="center", fontsize=11, color=colour, zorder=4)
 
-    top = 1.35 * (tallest - 1) / 2 + box_h
-    ax.text(0, top + 0.25, "black: value from the forward pass (left to right)", color=VALUE_COLOUR,
-            fontsize=9, ha="left", va="bottom")
+    top = ROW_SPACING * (tallest - 1) / 2 + box_h
+    ax.text(0, top + 0.3, "black: value from the forward pass (left to right)", color=VALUE_COLOUR,
+            fontsize=11, ha="left", va="bottom")
     ax.text(0, top, "red: gradient of the loss L from the backward pass (right to left)",
-            color=GRAD_COLOUR, fontsize=9, ha="left", va="bottom")
+            color=GRAD_COLOUR, fontsize=11, ha="left", va="bottom")
     ax.set_xlim(-box_w / 2 - 0.2, xs[-1] + box_w / 2 + 0.2)
     ax.set_ylim(-top + box_h / 2 - 0.2, top + 0.6)
     ax.set_aspect("equal")
     ax.axis("off")
     if title:
-        ax.set_title(title)
+        ax.set_title(title, fontsize=13)
     fig.tight_layout()
     return fig
