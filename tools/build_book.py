@@ -259,7 +259,7 @@ def expected_seconds(root: Path, chapter: Path, previous: dict[str, float]) -> f
     return len(text) / 1000 + (100 if "load_mnist" in text else 0)
 
 
-def execute_missing(root: Path, jobs: int, only: list[Path] | None = None) -> tuple[dict, list[str]]:
+def execute_missing(root: Path, jobs: int) -> tuple[dict, list[str]]:
     """Execute every chapter whose outputs the cache lacks; cache what succeeds.
 
     Returns ({chapter: seconds} of those executed now, [error messages]).
@@ -270,7 +270,7 @@ def execute_missing(root: Path, jobs: int, only: list[Path] | None = None) -> tu
 
     cache = get_cache(str(root / "_build" / ".jupyter_cache"))
     missing = []
-    for chapter in only or chapters(root):
+    for chapter in chapters(root):
         try:
             cache.match_cache_notebook(read_chapter(chapter))
         except KeyError:

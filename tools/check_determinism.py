@@ -129,11 +129,11 @@ def main(argv: list[str]) -> int:
     args = parser.parse_args(argv[1:])
     root = args.root.resolve()
     picked = resolve(root, args.chapters)
-    os.environ.update({**KERNEL_ENVIRONMENT, **ONE_THREAD})  # the workers inherit it
+    environment = {**KERNEL_ENVIRONMENT, **ONE_THREAD}
+    os.environ.update(environment)  # the workers inherit it
     timeout = execution_timeout(root)
     print(f"Executing {len(picked)} chapter(s) twice each, {args.jobs} kernels at a time.",
           flush=True)
-    environment = {**KERNEL_ENVIRONMENT, **ONE_THREAD}
     with kernels_from_fork_server(root, environment) as server, \
             ProcessPoolExecutor(max_workers=max(1, args.jobs), initializer=quiet_kernels,
                                 initargs=(root,)) as pool:
