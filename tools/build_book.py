@@ -36,6 +36,7 @@ import sys
 import time
 from concurrent.futures import ProcessPoolExecutor, as_completed
 from contextlib import contextmanager
+from functools import lru_cache
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))  # tools/fork_kernels.py
@@ -119,46 +120,27 @@ def stamp_for(root: Path, chapter: Path) -> Path:
     return executed_stamps(root) / (relative + ".stamp")
 
 
-def _toc_files(root: Path) -> list[str]:
+def chapters(root: Path) -> list[Path]:
+    """The pages of _toc.yml that have code cells, in order (as `make notebooks` finds them)."""
+    from notebooks import chapter_sources
+
+    return chapter_sources(root)
+
+
+@lru_cache(maxsize=None)
+def _myst_extensions(root: Path) -> frozenset[str]:
     import yaml
 
-    found: list[str] = []
-
-    def walk(node):
-        if isinstance(node, dict):
-            if "file" in node:
-                found.append(str(node["file"]))
-            for value in node.values():
-                walk(value)
-        elif isinstance(node, list):
-            for value in node:
-                walk(value)
-
-    walk(yaml.safe_load((root / "_toc.yml").read_text(encoding="utf-8")))
-    return found
-
-
-def chapters(root: Path) -> list[Path]:
-    """The pages of _toc.yml that are notebooks (MyST markdown with a kernel), in order."""
-    from myst_nb.core.read import is_myst_markdown_notebook
-
-    pages = []
-    for name in _toc_files(root):
-        path = root / (name if Path(name).suffix else name + ".md")
-        if path.is_file() and is_myst_markdown_notebook(path.read_text(encoding="utf-8")):
-            pages.append(path)
-    return pages
+    config = yaml.safe_load((root / "_config.yml").read_text(encoding="utf-8"))
+    return frozenset((config.get("parse") or {}).get(MYST_EXTENSIONS_KEY) or [])
 
 
 def read_chapter(path: Path):
     """The chapter as a notebook, read exactly as myst-nb reads it for the book."""
-    import yaml
     from myst_nb.core.read import read_myst_markdown_notebook
     from myst_parser.config.main import MdParserConfig
 
-    config = yaml.safe_load((_book_root(path) / "_config.yml").read_text(encoding="utf-8"))
-    extensions = set((config.get("parse") or {}).get(MYST_EXTENSIONS_KEY) or [])
-    md_config = MdParserConfig(enable_extensions=extensions)
+    md_config = MdParserConfig(enable_extensions=set(_myst_extensions(_book_root(path))))
     return read_myst_markdown_notebook(path.read_text(encoding="utf-8"), config=md_config,
                                        add_source_map=True, path=str(path))
 

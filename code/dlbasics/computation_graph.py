@@ -28,7 +28,7 @@ from dlbasics.plotting import to_numpy
 VALUE_COLOUR = "black"
 GRAD_COLOUR = "#c0392b"
 BLOCKED_COLOUR = "#b0b0b0"
-ROW_SPACING = 1.7  # between the nodes of one column, in the units of the boxes' sizes
+ROW_SPACING = 1.7  # vertical distance between the nodes of one column (data units)
 
 
 @dataclass
