@@ -106,10 +106,17 @@ class QuietHandler(http.server.SimpleHTTPRequestHandler):
         pass
 
 
+class SiteServer(http.server.ThreadingHTTPServer):
+    # A page asks for about 40 files at once; the default backlog of 5 connections makes a busy
+    # machine drop connection attempts, which the browser retries only after seconds.
+    request_queue_size = 128
+    daemon_threads = True
+
+
 @pytest.fixture(scope="session")
 def server(site):
     handler = functools.partial(QuietHandler, directory=str(site))
-    httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    httpd = SiteServer(("127.0.0.1", 0), handler)
     threading.Thread(target=httpd.serve_forever, daemon=True).start()
     yield f"http://127.0.0.1:{httpd.server_address[1]}"
     httpd.shutdown()
@@ -127,6 +134,22 @@ def browser():
         chromium = playwright.chromium.launch(executable_path=executable, headless=True, args=CHROMIUM_FLAGS)
         yield chromium
         chromium.close()
+
+
+PAGE_TIMEOUT_MS = 60_000  # generous: CI runs the site tests on a busy two-core machine
+
+
+def open_site_page(page, server: str, file: str) -> None:
+    """Open a built page and wait until it is what a reader sees: every image, style sheet and
+    script loaded, the web fonts applied, and MathJax done with every formula of the main column.
+
+    It waits for these events rather than for network silence ("networkidle"), which a busy
+    machine can postpone past any timeout."""
+    page.goto(f"{server}/{file}.html", wait_until="load", timeout=PAGE_TIMEOUT_MS)
+    page.evaluate("() => document.fonts.ready.then(() => true)")
+    if page.locator("main span.math, main div.math").count():
+        page.wait_for_function("() => !document.querySelector('main .math:not(:has(mjx-container))')",
+                               timeout=PAGE_TIMEOUT_MS)
 
 
 @pytest.fixture

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import numbered_chapters, toc_files
+from conftest import numbered_chapters, open_site_page, toc_files
 
 
 def test_every_chapter_in_the_toc_was_built(site):
@@ -47,8 +47,7 @@ def test_the_landing_page_leads_to_every_chapter(page, server):
 
 @pytest.mark.parametrize("file", numbered_chapters())
 def test_a_chapter_page_renders_its_figures_math_and_folded_solutions(page, server, file):
-    page.goto(f"{server}/{file}.html")
-    page.wait_for_load_state("networkidle")
+    open_site_page(page, server, file)
     main = page.locator("main")
     assert main.locator("h1").first.inner_text().startswith(Path(file).name[:3])
 
@@ -57,7 +56,7 @@ def test_a_chapter_page_renders_its_figures_math_and_folded_solutions(page, serv
     assert broken == [], f"images that did not load: {broken}"
 
     if main.locator("span.math, div.math").count():
-        page.wait_for_selector("mjx-container", state="attached", timeout=15000)  # MathJax typeset the formulas
+        assert main.locator("mjx-container").count() > 0, "MathJax typeset no formula"
 
     # Launch buttons: Binder and Colab, pointing at this chapter in the repository.
     hrefs = page.eval_on_selector_all(".dropdown-launch-buttons a", "els => els.map(e => e.href)")

@@ -22,7 +22,7 @@ import re
 
 import pytest
 
-from conftest import toc_files
+from conftest import open_site_page, toc_files
 
 WINDOW = {"width": 1200, "height": 900}
 REPORTED_IMPACTS = {"serious", "critical"}
@@ -71,12 +71,7 @@ def wide_page(browser):
 
 def open_page(page, server, site, file):
     assert (site / f"{file}.html").is_file(), f"{file} is listed in _toc.yml but was not built"
-    page.goto(f"{server}/{file}.html")
-    page.wait_for_load_state("networkidle")
-    if page.locator("main span.math, main div.math").count():
-        page.wait_for_selector("mjx-container", state="attached", timeout=15000)
-        page.wait_for_function("() => !document.querySelector('main .math:not(:has(mjx-container))')",
-                               timeout=15000)
+    open_site_page(page, server, file)
 
 
 AXE_OPTIONS = {"resultTypes": ["violations"],
