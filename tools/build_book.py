@@ -34,8 +34,8 @@ import shutil
 import subprocess
 import sys
 import time
-from concurrent.futures import ProcessPoolExecutor, as_completed
-from contextlib import contextmanager
+from concurrent.futures import ProcessPoolExecutor, ThreadPoolExecutor, as_completed
+from contextlib import ExitStack, contextmanager
 from functools import lru_cache
 from pathlib import Path
 
@@ -241,6 +241,17 @@ def expected_seconds(root: Path, chapter: Path, previous: dict[str, float]) -> f
     return len(text) / 1000 + (100 if "load_mnist" in text else 0)
 
 
+def uncached_chapters(cache, book_chapters: list[Path]) -> list[Path]:
+    """The chapters whose outputs (for their current code) the execution cache lacks."""
+    missing = []
+    for chapter in book_chapters:
+        try:
+            cache.match_cache_notebook(read_chapter(chapter))
+        except KeyError:
+            missing.append(chapter)
+    return missing
+
+
 def execute_missing(root: Path, jobs: int) -> tuple[dict, list[str]]:
     """Execute every chapter whose outputs the cache lacks; cache what succeeds.
 
@@ -251,26 +262,34 @@ def execute_missing(root: Path, jobs: int) -> tuple[dict, list[str]]:
     from jupyter_cache.base import CacheBundleIn
 
     cache = get_cache(str(root / "_build" / ".jupyter_cache"))
-    missing = []
-    for chapter in chapters(root):
-        try:
-            cache.match_cache_notebook(read_chapter(chapter))
-        except KeyError:
-            missing.append(chapter)
-    if not missing:
-        return {}, []
-    previous = _previous_seconds(root)
-    missing.sort(key=lambda p: -expected_seconds(root, p, previous))
-    print(f"Executing {len(missing)} chapter(s), {jobs} at a time:", flush=True)
+    book_chapters = chapters(root)
     environment = {**KERNEL_ENVIRONMENT, **ONE_THREAD}
     saved = {key: os.environ.get(key) for key in environment}
     os.environ.update(environment)  # the workers, and their kernels, inherit it
     executed, errors = {}, []
     timeout = execution_timeout(root)
     try:
-        with kernels_from_fork_server(root, environment) as server, \
-                ProcessPoolExecutor(max_workers=jobs, initializer=quiet_kernels,
-                                    initargs=(root,)) as pool:
+        with ExitStack() as running:
+            server = None
+            # Every chapter needs a record of its own: with fewer records than chapters some
+            # chapter will run, so the kernels' server starts (seconds of imports) while the
+            # chapters are read and matched against the cache, in a thread meanwhile.
+            if len(cache.list_cache_records()) < len(book_chapters):
+                with ThreadPoolExecutor(max_workers=1) as reader:
+                    matching = reader.submit(uncached_chapters, cache, book_chapters)
+                    server = running.enter_context(kernels_from_fork_server(root, environment))
+                    missing = matching.result()
+            else:
+                missing = uncached_chapters(cache, book_chapters)
+            if not missing:
+                return {}, []
+            if server is None:
+                server = running.enter_context(kernels_from_fork_server(root, environment))
+            previous = _previous_seconds(root)
+            missing.sort(key=lambda p: -expected_seconds(root, p, previous))
+            print(f"Executing {len(missing)} chapter(s), {jobs} at a time:", flush=True)
+            pool = running.enter_context(ProcessPoolExecutor(
+                max_workers=jobs, initializer=quiet_kernels, initargs=(root,)))
             futures = [pool.submit(execute_chapter, str(p), timeout, server) for p in missing]
             for future in as_completed(futures):
                 result = future.result()

@@ -2,8 +2,10 @@
 
 Every chapter runs in a fresh Jupyter kernel, and a fresh kernel spends about
 five seconds of CPU importing PyTorch, IPython and ipykernel before the
-chapter's first line runs: 32 chapters, over two minutes of a two-core
-machine. Here one *fork server* imports them once; each kernel is a fork of
+chapter's first line runs, and seconds more on what the chapter imports
+(torch._dynamo with the first optimizer, torchvision): 32 chapters, over two
+minutes of a two-core machine. Here one *fork server* imports them once (about
+6 s); each kernel is a fork of
 it, a new process with its own memory that finds those modules already
 loaded. A chapter still starts from an empty namespace, seeds what it draws,
 and cannot see what another chapter did.
@@ -38,6 +40,16 @@ from pathlib import Path
 
 INLINE_BACKEND = "module://matplotlib_inline.backend_inline"
 PRELOADED = ("torch", "numpy", "matplotlib", "IPython", "ipykernel.kernelapp", "ipykernel.ipkernel")
+# Imported too where installed; each is seconds of CPU that many chapters would pay again:
+# torch._dynamo (about 3 s, imported by the first optimizer a chapter creates), torchvision (the
+# MNIST chapters), debugpy (every kernel, for its debugger), myst_nb's glue, the heavy parts of
+# matplotlib that pyplot pulls in, and the book's own package (all but its plotting modules,
+# which import pyplot).
+ALSO_PRELOADED = ("torch._dynamo", "torch.optim", "torchvision", "ipykernel.debugger",
+                  "myst_nb.ext.glue", "matplotlib.figure", "matplotlib.backends.backend_agg",
+                  "dlbasics", "dlbasics.training", "dlbasics.recipes", "dlbasics.models",
+                  "dlbasics.mnist", "dlbasics.evaluation", "dlbasics.losses", "dlbasics.backprop",
+                  "dlbasics.recurrent", "dlbasics.sequences")
 
 
 # --- the launcher: what jupyter_client starts as "the kernel" ----------------------
@@ -96,6 +108,11 @@ def serve(address: str) -> None:
     os.environ.setdefault("MPLBACKEND", INLINE_BACKEND)
     for module in PRELOADED:
         __import__(module)
+    for module in ALSO_PRELOADED:
+        try:
+            __import__(module)
+        except ImportError:
+            pass
     listener = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
     listener.bind(address)
     listener.listen(16)
