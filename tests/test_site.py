@@ -69,7 +69,7 @@ def test_a_chapter_page_renders_its_figures_math_and_folded_solutions(page, serv
     body = solutions.first.locator("section").first
     assert not body.is_visible(), "a solution is visible before it was asked for"
     solutions.first.locator("button.toggle-button").click()
-    body.wait_for(state="visible", timeout=5000)
+    body.wait_for(state="visible")
 
     teacher_note = main.locator("div.admonition.dropdown", has_text="For teachers")
     assert teacher_note.count() == 1, f"{file} has no folded note for teachers"
@@ -78,6 +78,6 @@ def test_a_chapter_page_renders_its_figures_math_and_folded_solutions(page, serv
 
 def test_search_finds_a_chapter(page, server):
     page.goto(f"{server}/search.html?q=tensor")
-    page.wait_for_selector("ul.search li", timeout=20000)
+    page.wait_for_selector("ul.search li")
     results = page.locator("ul.search li").all_inner_texts()
     assert any("110" in text for text in results), results

@@ -22,7 +22,7 @@ import re
 
 import pytest
 
-from conftest import open_site_page, toc_files
+from conftest import PAGE_TIMEOUT_MS, open_site_page, toc_files
 
 WINDOW = {"width": 1200, "height": 900}
 REPORTED_IMPACTS = {"serious", "critical"}
@@ -64,6 +64,7 @@ TOO_WIDE = r"""() => {
 @pytest.fixture
 def wide_page(browser):
     context = browser.new_context(viewport=WINDOW)
+    context.set_default_timeout(PAGE_TIMEOUT_MS)
     page = context.new_page()
     yield page
     context.close()
