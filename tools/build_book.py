@@ -272,8 +272,8 @@ def execute_missing(root: Path, jobs: int) -> tuple[dict, list[str]]:
         with ExitStack() as running:
             server = None
             # Every chapter needs a record of its own: with fewer records than chapters some
-            # chapter will run, so the kernels' server starts (seconds of imports) while the
-            # chapters are read and matched against the cache, in a thread meanwhile.
+            # chapter will run, so the kernels' server starts (seconds of imports) while a
+            # thread reads the chapters and matches them against the cache.
             if len(cache.list_cache_records()) < len(book_chapters):
                 with ThreadPoolExecutor(max_workers=1) as reader:
                     matching = reader.submit(uncached_chapters, cache, book_chapters)

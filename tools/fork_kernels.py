@@ -5,10 +5,9 @@ five seconds of CPU importing PyTorch, IPython and ipykernel before the
 chapter's first line runs, and seconds more on what the chapter imports
 (torch._dynamo with the first optimizer, torchvision): 32 chapters, over two
 minutes of a two-core machine. Here one *fork server* imports them once (about
-6 s); each kernel is a fork of
-it, a new process with its own memory that finds those modules already
-loaded. A chapter still starts from an empty namespace, seeds what it draws,
-and cannot see what another chapter did.
+6 s); each kernel is a fork of it, a new process with its own memory that
+finds those modules already loaded. A chapter still starts from an empty
+namespace, seeds what it draws, and cannot see what another chapter did.
 
 How a kernel starts: jupyter_client runs the kernel command of
 :class:`ForkingKernelManager`, a small *launcher* (this file, ``--launch``),
