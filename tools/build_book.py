@@ -50,6 +50,7 @@ KERNEL_ENVIRONMENT = {"DLB_PROGRESS": "0"}
 # instead of spinning on each other's, and a sum is added up in the same order
 # on every machine, whatever its number of cores, so the printed digits agree.
 ONE_THREAD = {"OMP_NUM_THREADS": "1", "MKL_NUM_THREADS": "1"}
+CHAPTER_ENVIRONMENT = {**KERNEL_ENVIRONMENT, **ONE_THREAD}  # what executing a chapter sets
 # A glue reference to another chapter's value: {glue:text}`830_name.md::key`.
 CROSS_CHAPTER_GLUE = re.compile(r"\{glue(?::\w+)?\}`([\w./-]+\.md)::")
 
@@ -263,28 +264,29 @@ def execute_missing(root: Path, jobs: int) -> tuple[dict, list[str]]:
 
     cache = get_cache(str(root / "_build" / ".jupyter_cache"))
     book_chapters = chapters(root)
-    environment = {**KERNEL_ENVIRONMENT, **ONE_THREAD}
-    saved = {key: os.environ.get(key) for key in environment}
-    os.environ.update(environment)  # the workers, and their kernels, inherit it
+    saved = {key: os.environ.get(key) for key in CHAPTER_ENVIRONMENT}
+    os.environ.update(CHAPTER_ENVIRONMENT)  # the workers, and their kernels, inherit it
     executed, errors = {}, []
     timeout = execution_timeout(root)
     try:
         with ExitStack() as running:
-            server = None
+            def start_server() -> str | None:
+                return running.enter_context(kernels_from_fork_server(root, CHAPTER_ENVIRONMENT))
+
             # Every chapter needs a record of its own: with fewer records than chapters some
             # chapter will run, so the kernels' server starts (seconds of imports) while a
             # thread reads the chapters and matches them against the cache.
-            if len(cache.list_cache_records()) < len(book_chapters):
-                with ThreadPoolExecutor(max_workers=1) as reader:
-                    matching = reader.submit(uncached_chapters, cache, book_chapters)
-                    server = running.enter_context(kernels_from_fork_server(root, environment))
-                    missing = matching.result()
-            else:
-                missing = uncached_chapters(cache, book_chapters)
+            some_will_run = len(cache.list_cache_records()) < len(book_chapters)
+            server = None
+            with ThreadPoolExecutor(max_workers=1) as reader:
+                matching = reader.submit(uncached_chapters, cache, book_chapters)
+                if some_will_run:
+                    server = start_server()
+                missing = matching.result()
             if not missing:
                 return {}, []
             if server is None:
-                server = running.enter_context(kernels_from_fork_server(root, environment))
+                server = start_server()
             previous = _previous_seconds(root)
             missing.sort(key=lambda p: -expected_seconds(root, p, previous))
             print(f"Executing {len(missing)} chapter(s), {jobs} at a time:", flush=True)

@@ -26,7 +26,7 @@ from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from build_book import (KERNEL_ENVIRONMENT, ONE_THREAD, chapters,  # noqa: E402
+from build_book import (CHAPTER_ENVIRONMENT, chapters,  # noqa: E402
                         execute_chapter, execution_timeout, kernels_from_fork_server,
                         quiet_kernels)
 
@@ -129,12 +129,11 @@ def main(argv: list[str]) -> int:
     args = parser.parse_args(argv[1:])
     root = args.root.resolve()
     picked = resolve(root, args.chapters)
-    environment = {**KERNEL_ENVIRONMENT, **ONE_THREAD}
-    os.environ.update(environment)  # the workers inherit it
+    os.environ.update(CHAPTER_ENVIRONMENT)  # the workers inherit it
     timeout = execution_timeout(root)
     print(f"Executing {len(picked)} chapter(s) twice each, {args.jobs} kernels at a time.",
           flush=True)
-    with kernels_from_fork_server(root, environment) as server, \
+    with kernels_from_fork_server(root, CHAPTER_ENVIRONMENT) as server, \
             ProcessPoolExecutor(max_workers=max(1, args.jobs), initializer=quiet_kernels,
                                 initargs=(root,)) as pool:
         runs = {p: [pool.submit(execute_chapter, str(p), timeout, server) for _ in range(2)]
