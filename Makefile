@@ -6,7 +6,7 @@ BIN    := $(VENV)/bin
 # Rewritten whenever requirements.txt or the package's metadata change.
 INSTALLED := $(VENV)/.installed
 
-.PHONY: book test serve clean help notebooks test-colab bench-mnist bench-build check-determinism
+.PHONY: book test serve clean help notebooks test-colab test-gpu bench-mnist bench-build check-determinism
 .DEFAULT_GOAL := help
 
 help:
@@ -16,6 +16,7 @@ help:
 	@echo "make clean  remove _build/ (the execution cache with it)"
 	@echo "make notebooks   rewrite book/*.ipynb, the chapters' notebooks for Colab and Binder, from the .md chapters"
 	@echo "make test-colab  run chapter notebooks in a fresh environment holding only what Colab brings (minutes)"
+	@echo "make test-gpu  on a machine with a CUDA GPU: the package's tests and every chapter, timed, on the GPU"
 	@echo "make bench-mnist  train the course's LeNet-5 pipeline and the book's, print times and accuracies"
 	@echo "make bench-build  time a clean build, a no-change and a one-edit rebuild, and the plain jupyter-book build"
 	@echo "make check-determinism [CHAPTERS='690 830']  execute chapters twice, report every output that differs"
@@ -45,12 +46,26 @@ bench-build: $(INSTALLED)
 check-determinism: $(INSTALLED)
 	$(BIN)/python tools/check_determinism.py $(CHAPTERS)
 
-notebooks: $(INSTALLED)
+# The notebooks quote the numbers of the book's run: build first.
+notebooks: book
 	$(BIN)/python tools/notebooks.py
 
 # Installs PyTorch into a throw-away virtual environment (about 5 GB, deleted afterwards).
 test-colab: $(INSTALLED)
 	$(BIN)/python -m pytest -m fresh_env --durations=0 tests/test_fresh_environment.py
+
+# On a machine with a CUDA GPU: the package's tests (not those of the build or the site) and
+# every chapter's code as a script, on the GPU, with each chapter's time. It needs PyTorch with
+# CUDA and the package's dependencies, not the book's build: GPU_PYTHON=python3 uses a Python
+# that has them (the package is read from code/).
+GPU_PYTHON ?= $(BIN)/python
+BOOK_TESTS := $(wildcard tests/test_site*.py) tests/test_build.py tests/test_chapters.py \
+	tests/test_notebooks.py tests/test_teachers.py tests/test_workflow.py tests/test_fresh_environment.py
+test-gpu:
+	@$(GPU_PYTHON) -c 'import torch, sys; sys.exit(not torch.cuda.is_available())' || \
+		{ echo "make test-gpu: $(GPU_PYTHON)'s PyTorch sees no CUDA GPU"; exit 1; }
+	PYTHONPATH=$(CURDIR)/code $(GPU_PYTHON) -m pytest -p no:cacheprovider $(addprefix --ignore=,$(BOOK_TESTS))
+	PYTHONPATH=$(CURDIR)/code $(GPU_PYTHON) tools/run_chapters.py --require-cuda
 
 serve:
 	$(PYTHON) -m http.server --directory _build/html 8000

@@ -26,13 +26,13 @@ from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
+from book_pages import TIMING_GLUE  # noqa: E402
 from build_book import (CHAPTER_ENVIRONMENT, chapters,  # noqa: E402
                         execute_chapter, execution_timeout, kernels_from_fork_server,
                         quiet_kernels)
 
 TIME_TAG = "measures-time"
 SECONDS = re.compile(r"\d+(?:\.\d+)?(?= s\b)")
-TIMING_GLUE = re.compile(r"seconds|speedup|time")
 
 
 def _text(value) -> str:

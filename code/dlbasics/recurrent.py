@@ -71,13 +71,14 @@ def to_torch_rnn(hand: HandRNN) -> nn.RNN:
     ``b`` goes into ``b_ih`` with ``b_hh`` zero (only their sum matters).
     """
     rnn = nn.RNN(hand.input_size, hand.hidden_size, batch_first=True)
+    rnn.to(device=hand.W.device, dtype=hand.W.dtype)  # a float64 hand network gives a float64 copy
     H = hand.hidden_size
     with torch.no_grad():
         rnn.weight_hh_l0.copy_(hand.W[:H].T)
         rnn.weight_ih_l0.copy_(hand.W[H:].T)
         rnn.bias_ih_l0.copy_(hand.b)
         rnn.bias_hh_l0.zero_()
-    return rnn.to(hand.W.device)
+    return rnn
 
 
 RECURRENT_LAYERS = {"rnn": nn.RNN, "gru": nn.GRU, "lstm": nn.LSTM}
