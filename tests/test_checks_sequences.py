@@ -58,6 +58,18 @@ def test_920_copied():
     assert "HandRNN" in check_920_copied(rnn, "hand").message
 
 
+def test_920_copied_compares_the_formula_and_leaves_the_readers_network_alone():
+    """In float64 copies: a device's float32 rounding cannot fail a right answer, and the reader's
+    network keeps its dtype and device."""
+    seed_everything(0)
+    hand = HandRNN()
+    rnn = to_torch_rnn(hand)
+    with torch.no_grad():
+        rnn.weight_hh_l0.add_(1e-4)        # small, but no rounding: a wrong copy
+    assert not check_920_copied(rnn, hand)
+    assert rnn.weight_hh_l0.dtype == torch.float32 and rnn.weight_hh_l0.device.type == "cpu"
+
+
 def test_980_teacher_forcing():
     def right(targets, vocab):
         return vocab.encode(targets, start=True), vocab.encode(targets, end=True, pad_id=IGNORE_INDEX)
