@@ -33,6 +33,20 @@ def test_every_chapter_is_titled_with_its_exercise_number_and_shows_no_error(sit
         assert f"Exercise {number}.1 " in html, f"{file}: its first exercise is not numbered {number}.1"
 
 
+def test_every_page_states_the_licences_and_credits_the_course(site):
+    root = Path(__file__).resolve().parent.parent
+    assert "MIT License" in (root / "LICENSE").read_text()
+    assert "CC BY 4.0" in (root / "LICENSE-TEXT.md").read_text()
+    course = "https://github.com/aiaioo/DeepLearningBasicsTutorial"
+    for file in toc_files():
+        html = (site / f"{file}.html").read_text()
+        footer = html[html.index("<footer class=\"bd-footer-content"):]
+        assert "creativecommons.org/licenses/by/4.0" in footer and "code: MIT" in footer, f"{file}: no licence"
+        assert course in footer and "aiaioo" in footer, f"{file}: the footer does not credit the course"
+    assert course in (site / f"{toc_files()[0]}.html").read_text().split("<footer")[0], \
+        "the first page does not credit the course in its text"
+
+
 # --- in a real browser -----------------------------------------------------
 
 def test_the_landing_page_leads_to_every_chapter(page, server):
