@@ -35,6 +35,7 @@ COUNTEREXAMPLES = {
     "a link to a chapter's .md file": "See [chapter 510](510_gradient_descent.md).",
     "a MyST target ((label)=)": "(softmax-section)=\n## Softmax",
     "a MyST cell break (+++)": "+++\nNext cell",
+    "a MyST comment (% ...), which the page does not show": "% course: exercise_430.ipynb, cell 7\nText.",
     "a note for teachers": "> **For teachers**\n>\n> Ask the class first.",
 }
 
@@ -44,7 +45,7 @@ def student_markdown(path: Path) -> list[str]:
 
 
 def committed_notebooks() -> list[Path]:
-    return [source.with_suffix(".ipynb") for source in notebooks.chapter_sources()]
+    return [source.with_suffix(".ipynb") for source in notebooks.notebook_chapters()]
 
 
 # --- in sync, and present -------------------------------------------------------------
@@ -58,7 +59,7 @@ def test_every_chapter_has_its_notebook_and_it_matches_the_chapter_and_the_books
 
 def test_every_numbered_chapter_in_the_toc_gets_a_notebook():
     numbered = [page for page in notebooks.toc_pages() if Path(page).name[:3].isdigit()]
-    sources = {path.relative_to(ROOT).with_suffix("").as_posix() for path in notebooks.chapter_sources()}
+    sources = {path.relative_to(ROOT).with_suffix("").as_posix() for path in notebooks.notebook_chapters()}
     assert numbered and set(numbered) <= sources
 
 
@@ -133,6 +134,8 @@ CHAPTER_MARKDOWN = textwrap.dedent("""\
     - one thing, with $x^2$
     :::
 
+    % course: exercise_120.ipynb, cell 3
+
     ```{literalinclude} ../code/module.py
     :pyobject: helper
     ```
@@ -166,6 +169,7 @@ def test_the_conversion_turns_every_construct_into_plain_markdown(tiny_book):
     assert "```python\ndef helper(x):\n    return 2 * x\n```" in shown and "def other" not in shown
     assert "### Exercise 120.1: Double it" in shown and "Exercise 120.1 is this one" in shown
     assert "Ask first" not in shown, "the note for teachers must stay out of the notebook"
+    assert "exercise_120.ipynb" not in shown, "a comment line must stay out of the notebook"
     kinds = [(p.kind, p.hidden) for p in pieces]
     assert ("solution", False) in kinds and ("markdown", True) in kinds and kinds[-1] == ("solution-end", False)
     assert [p.text for p in pieces if p.hidden] == ["It returns `2 * x`."]
@@ -250,7 +254,7 @@ def test_the_repository_and_the_hosted_book_are_named_once_in_the_config():
 
 
 def test_the_download_is_the_student_notebook_with_the_books_outputs(site):
-    for source in notebooks.chapter_sources(SITE_ROOT)[:4] + notebooks.chapter_sources(SITE_ROOT)[-2:]:
+    for source in notebooks.notebook_chapters(SITE_ROOT)[:4] + notebooks.notebook_chapters(SITE_ROOT)[-2:]:
         download = site / "_sources" / source.relative_to(SITE_ROOT).with_suffix(".ipynb")
         downloaded = json.loads(download.read_text())["cells"]
         committed = _cells(source.with_suffix(".ipynb"))
@@ -286,7 +290,7 @@ def _text_of(page) -> str:
 
 @pytest.mark.parametrize("number", RENDERED_SAMPLE)
 def test_the_rendered_notebook_shows_the_numbers_of_the_built_page(number, browser, server, tmp_path):
-    source = next(s for s in notebooks.chapter_sources(SITE_ROOT) if s.name.startswith(f"{number}_"))
+    source = next(s for s in notebooks.notebook_chapters(SITE_ROOT) if s.name.startswith(f"{number}_"))
     rendered = _rendered_html(source.with_suffix(".ipynb"), tmp_path)
     context = browser.new_context(viewport={"width": 1280, "height": 900})
     # Offline: the exporter's page asks a CDN for MathJax and fonts; nothing outside answers here.

@@ -15,7 +15,8 @@ rewritten into what Jupyter's and Colab's own Markdown shows the same way:
 - ``{admonition}`` (and ``{note}``, ``{tip}``...): a quoted block with a bold
   title; the notes "For teachers" are left out (they stay on the page);
 - ``{literalinclude}``: the included code as a fenced listing, taken with
-  Sphinx's own reader, so it is what the page shows.
+  Sphinx's own reader, so it is what the page shows;
+- comment lines (``% ...``), which the page does not show, are left out.
 
 Math (``$...$``, ``$$...$$``) and tables are already Jupyter Markdown. A
 directive or role not listed here is an error, so that a new construct cannot
@@ -34,6 +35,7 @@ ADMONITIONS = {"note", "tip", "hint", "important", "warning", "caution", "attent
 
 DIRECTIVE = re.compile(r"^(?P<fence>`{3,}|:{3,})\{(?P<name>[\w:-]+)\}[ \t]*(?P<argument>.*?)[ \t]*$")
 PLAIN_FENCE = re.compile(r"^(?P<fence>`{3,}|~{3,})")
+COMMENT = re.compile(r"^\s*%")  # a MyST comment line: not shown on the page
 OPTION = re.compile(r"^:(?P<key>[\w-]+):[ \t]*(?P<value>.*)$")
 ROLE = re.compile(r"\{(?P<name>[\w:-]+)\}`(?P<content>[^`]*)`")
 CHAPTER_LINK = re.compile(r"\]\((?P<page>(?:\./)?(?P<stem>[\w-]+))\.md(?P<anchor>#[\w-]+)?\)")
@@ -48,6 +50,7 @@ MYST_ONLY = {
     "a link to a chapter's .md file": re.compile(r"\]\([^)\s]*\.md(#[^)]*)?\)"),
     "a MyST target ((label)=)": re.compile(r"^\s*\([\w-]+\)=\s*$", re.M),
     "a MyST cell break (+++)": re.compile(r"^\+\+\+", re.M),
+    "a MyST comment (% ...), which the page does not show": re.compile(r"^\s*%", re.M),
     "a note for teachers": re.compile(r"For teachers"),
 }
 
@@ -216,7 +219,8 @@ class ChapterConverter:
                 index = end + 1
                 continue
             if not directive:
-                text.append(self.inline(line))
+                if not COMMENT.match(line):
+                    text.append(self.inline(line))
                 index += 1
                 continue
             end = _split_block(lines, index, directive.group("fence"))

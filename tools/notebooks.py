@@ -27,7 +27,8 @@ The committed notebooks carry no outputs. Times the chapters measure differ
 from build to build, so the check below compares them as recorded in the
 notebook's metadata rather than as measured by the latest build.
 
-A chapter is any page listed in _toc.yml whose front matter has a kernelspec.
+A chapter is any numbered page (NNN_name.md) listed in _toc.yml whose front
+matter has a kernelspec.
 A notebook in book/ whose chapter is gone is deleted. With --check nothing is
 written: the script lists what is missing or out of date and exits 1.
 """
@@ -98,6 +99,11 @@ def _stable_ids(cells) -> None:
 
 # --- what the book's run computed ---------------------------------------------------
 
+def notebook_chapters(root: Path = ROOT) -> list[Path]:
+    """The chapters that get a student notebook: the numbered ones (``NNN_name.md``)."""
+    return [source for source in chapter_sources(root) if source.name[:3].isdigit()]
+
+
 class BookNotBuilt(RuntimeError):
     """The execution cache lacks a chapter's run: the notebooks need `make book` first."""
 
@@ -114,7 +120,7 @@ def executed_chapters(root: Path = ROOT) -> dict[Path, nbformat.NotebookNode]:
                            "quote the numbers the book's build computed")
     cache = get_cache(str(cache_path))
     executed = {}
-    for source in chapter_sources(root):
+    for source in notebook_chapters(root):
         try:
             executed[source] = cache.merge_match_into_notebook(read_chapter(source))[1]
         except KeyError:
@@ -297,7 +303,7 @@ def write_all(root: Path = ROOT) -> list[Path]:
             twin.write_text(text)
             changed.append(twin)
     for notebook in (root / "book").glob("*.ipynb"):
-        if notebook.with_suffix(".md") not in chapter_sources(root):
+        if notebook.with_suffix(".md") not in notebook_chapters(root):
             notebook.unlink()
             changed.append(notebook)
     return changed
