@@ -11,8 +11,10 @@ them by a rule, so a reader can check any point by eye:
  3    f1, f2                not f1 * f2 > 0  (XOR-like: the signs differ)
 ====  ====================  ===========================================
 
-Points on a boundary are never drawn: problem 1 has no ties, problem 2 keeps
-``1 <= |f1 - (f2 + f3)| <= 100``, problem 3 has no zero feature.
+Each problem's ``keep`` test decides which draws are used; the others are
+thrown away and more are drawn. It refuses the points on a boundary (problem 1
+has no ties, problem 3 no zero feature) and, for problem 2, also those far
+from it: problem 2 keeps ``1 <= |f1 - (f2 + f3)| <= 100``.
 Features come as float32 tensors of shape ``(N, d)``, labels as int64
 tensors of shape ``(N,)``. :func:`save_toy_data` and :func:`load_toy_data`
 read and write the course's text format, one point per line:
@@ -101,7 +103,7 @@ def draw_points(problem: int, n: int, generator: torch.Generator) -> ToyData:
     if isinstance(n, bool) or not isinstance(n, int) or n < 1:
         raise ValueError(f"n must be a positive int, got {n!r}")
     chunks, have = [], 0
-    while have < n:  # rejection sampling: draw, drop points on or near a boundary, repeat
+    while have < n:  # rejection sampling: draw, keep what spec.keep accepts, repeat
         batch = torch.randint(LOW, HIGH + 1, (2 * n, spec.n_features), generator=generator)
         batch = batch[spec.keep(batch)]
         chunks.append(batch)
