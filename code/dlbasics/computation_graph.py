@@ -40,10 +40,10 @@ EDGE_COLOUR = "#555555"
 
 # Sizes in inches: one data unit is one inch of the figure.
 BOX_W, BOX_H = 1.9, 0.78           # a node
-BIAS_W, BIAS_H, BIAS_GAP = 1.2, 0.62, 0.3
+BIAS_W, BIAS_H, BIAS_GAP = 1.2, 0.62, 0.3    # a bias box, at least; and its arrow
 SPACING = 3.3                      # between the centres of neighbouring nodes of a row
 GAPS = {"dense": 1.75, "relu": 0.62, "loss": 0.62}  # vertical room below a row, by link
-FONT, SMALL = 12, 11.5             # points
+FONT, SMALL = 13.5, 13               # points
 
 
 @dataclass
@@ -155,15 +155,23 @@ def _bias_side(j: int, count: int) -> int:
     return -1 if count > 1 and j < (count - 1) / 2 else 1
 
 
+def _bias_label(link: _Link, j: int) -> str:
+    return f"{link.bias_name}[{j}] = {format_number(link.bias[j])}"
+
+
 def _draw(rows: list[_Row], links: list[_Link], title: str | None) -> Figure:
     widest = max(len(row.values) for row in rows)
+    # A bias box is wide enough for its longest label (about 0.58 em a character).
+    longest = max(len(_bias_label(link, j)) for link in links if link.kind == "dense"
+                  for j in range(len(link.bias)))
+    bias_w = max(BIAS_W, 0.58 * SMALL / 72 * longest + 0.2)
     # With more than two nodes in a row, a bias box can sit between two nodes: make room.
-    spacing = SPACING if widest <= 2 else BOX_W + 2 * (BIAS_GAP + BIAS_W) + 0.4
+    spacing = SPACING if widest <= 2 else BOX_W + 2 * (BIAS_GAP + bias_w) + 0.4
     ys = [0.0]
     for link in links:
         ys.append(ys[-1] - BOX_H - GAPS[link.kind])
     xs = [_offsets(len(row.values), spacing) for row in rows]
-    half_width = (widest - 1) / 2 * spacing + BOX_W / 2 + BIAS_GAP + BIAS_W + 0.15
+    half_width = (widest - 1) / 2 * spacing + BOX_W / 2 + BIAS_GAP + bias_w + 0.15
     legend_h = 1.05 + (0.4 if title else 0)
     top, bottom = BOX_H / 2 + legend_h, ys[-1] - BOX_H / 2 - 0.15
     fig = plt.figure(figsize=(2 * half_width, top - bottom))
@@ -202,16 +210,16 @@ def _draw(rows: list[_Row], links: list[_Link], title: str | None) -> Figure:
             count = len(xs[r + 1])
             for j, x1 in enumerate(xs[r + 1]):
                 side = _bias_side(j, count)
-                centre = x1 + side * (BOX_W / 2 + BIAS_GAP + BIAS_W / 2)
+                centre = x1 + side * (BOX_W / 2 + BIAS_GAP + bias_w / 2)
                 y = ys[r + 1]
-                ax.add_patch(FancyBboxPatch((centre - BIAS_W / 2, y - BIAS_H / 2), BIAS_W, BIAS_H,
+                ax.add_patch(FancyBboxPatch((centre - bias_w / 2, y - BIAS_H / 2), bias_w, BIAS_H,
                                             boxstyle="round,pad=0.03", fc="white", ec=EDGE_COLOUR,
                                             lw=1.0, linestyle=(0, (3, 2)), zorder=2))
-                ax.text(centre, y + 0.12, f"{link.bias_name}[{j}] = {format_number(link.bias[j])}",
+                ax.text(centre, y + 0.12, _bias_label(link, j),
                         ha="center", va="center", fontsize=SMALL, color=VALUE_COLOUR, zorder=4)
                 ax.text(centre, y - 0.15, format_number(link.bias_grads[j]), ha="center",
                         va="center", fontsize=SMALL, color=GRAD_COLOUR, zorder=4)
-                _arrow(ax, (centre - side * BIAS_W / 2, y), (x1 + side * BOX_W / 2, y), False)
+                _arrow(ax, (centre - side * bias_w / 2, y), (x1 + side * BOX_W / 2, y), False)
 
     for row, places, y in zip(rows, xs, ys):
         for k, x in enumerate(places):
