@@ -19,8 +19,10 @@ from torch.nn.functional import cross_entropy  # noqa: E402
 from dlbasics import checks  # noqa: E402
 from dlbasics.backprop import (  # noqa: E402
     LinearForward,
+    affine_backward,
     linear_backward,
     linear_forward,
+    numerical_gradient,
     relu,
     relu_backward,
     softmax_cross_entropy,
@@ -28,7 +30,7 @@ from dlbasics.backprop import (  # noqa: E402
     two_layer_forward,
 )
 from dlbasics.checks import backprop as exercise_data  # noqa: E402
-from dlbasics.computation_graph import draw_computation_graph, format_number  # noqa: E402
+from dlbasics.computation_graph import GRAD_COLOUR, draw_computation_graph, format_number  # noqa: E402
 
 SEEDS = range(6)
 LINEAR_SHAPES = [(1, 2, 2), (1, 3, 4), (2, 2, 2), (5, 3, 3), (8, 4, 2), (16, 6, 10)]  # (N, in, out)
@@ -241,6 +243,56 @@ def test_relu_backward_blocks_at_zero_as_autograd_does():
     torch.testing.assert_close(relu(z.detach()), torch.relu(z.detach()))
 
 
+# --- The backward rule of one layer, and the central-difference reference -------------
+
+@pytest.mark.parametrize("seed", SEEDS)
+def test_affine_backward_equals_autograd_for_input_weights_and_bias(seed):
+    f, W, b, _ = random_linear(seed, 5, 3, 4)
+    g = torch.Generator().manual_seed(100 + seed)
+    dL_dout = torch.randn(5, 4, generator=g, dtype=torch.float64)
+    x, W_, b_ = (t.clone().requires_grad_(True) for t in (f, W, b))
+    (x @ W_ + b_).backward(dL_dout)  # autograd's vector-Jacobian product with dL/dout
+    dL_dx, dL_dW, dL_db = affine_backward(dL_dout, f, W)
+    torch.testing.assert_close(dL_dx, x.grad)
+    torch.testing.assert_close(dL_dW, W_.grad)
+    torch.testing.assert_close(dL_db, b_.grad)
+
+
+def test_two_layer_backward_is_affine_relu_affine():
+    f, W1, b1, W2, b2, y = random_two_layer(0, 6, 4, 3, 2)
+    forward = two_layer_forward(f, W1, b1, W2, b2, y)
+    grads = two_layer_backward(forward, W2)
+    dL_dh, dL_dW2, dL_db2 = affine_backward(grads.dL_dc, forward.h, W2)
+    dL_df, dL_dW1, dL_db1 = affine_backward(relu_backward(dL_dh, forward.z), forward.f, W1)
+    for name, value in (("dL_dh", dL_dh), ("dL_dW2", dL_dW2), ("dL_db2", dL_db2),
+                        ("dL_dW1", dL_dW1), ("dL_db1", dL_db1)):
+        torch.testing.assert_close(value, getattr(grads, name), msg=name)
+    x = f.clone().requires_grad_(True)
+    cross_entropy(torch.relu(x @ W1 + b1) @ W2 + b2, y).backward()
+    torch.testing.assert_close(dL_df, x.grad)
+
+
+def test_affine_backward_names_shapes_that_do_not_fit():
+    with pytest.raises(ValueError, match="shapes do not fit"):
+        affine_backward(torch.ones(2, 3), torch.ones(2, 2), torch.ones(2, 2))
+
+
+@pytest.mark.parametrize("seed", SEEDS)
+def test_numerical_gradient_matches_autograd_and_leaves_the_parameter_alone(seed):
+    f, W, b, y = random_linear(seed, 4, 3, 3)
+    before = W.clone()
+    numeric = numerical_gradient(lambda W_: linear_forward(f, W_, b, y).loss, W)
+    assert torch.equal(W, before)
+    torch.testing.assert_close(numeric, autograd_linear(f, W, b, y)["dL_dW"], rtol=1e-6, atol=1e-7)
+
+
+def test_numerical_gradient_of_a_quadratic_is_exact_up_to_rounding():
+    # central differences are exact for a quadratic: the h^2 error term needs a third derivative
+    p = torch.tensor([1.0, -2.0, 0.5], dtype=torch.float64)
+    numeric = numerical_gradient(lambda q: (q ** 2).sum() + 3 * q[0], p, h=1e-3)
+    torch.testing.assert_close(numeric, 2 * p + torch.tensor([3.0, 0.0, 0.0], dtype=torch.float64))
+
+
 # --- Input checks -----------------------------------------------------------------
 
 def good_linear():
@@ -387,23 +439,26 @@ def two_layer_example(rows: int = 1):
     f = torch.tensor([[-10.0, 20.0], [1.0, -1.0]])[:rows]
     y = torch.tensor([1, 0])[:rows]
     forward = two_layer_forward(f, W1, b1, W2, b2, y)
-    return forward, two_layer_backward(forward, W2), (W1, W2)
+    return forward, two_layer_backward(forward, W2), (W1, b1, W2, b2)
 
 
-@pytest.mark.parametrize("layers, with_weights, point", [(1, True, 0), (1, False, 0),
-                                                           (2, True, 0), (2, False, 1), (2, True, -1)])
-def test_computation_graph_saves_a_png(tmp_path, layers, with_weights, point):
+def one_layer_example():
+    W, b, *_ = course_tensors()
+    forward = linear_forward(torch.tensor([[-10.0, 20.0]]), W, b, torch.tensor([1]))
+    return forward, linear_backward(forward), (W, b)
+
+
+def texts_of(fig: Figure) -> list[str]:
+    return [t.get_text() for t in fig.axes[0].texts]
+
+
+@pytest.mark.parametrize("layers, point", [(1, 0), (2, 0), (2, 1), (2, -1)])
+def test_computation_graph_saves_a_png(tmp_path, layers, point):
     assert matplotlib.get_backend().lower() == "agg"
-    if layers == 1:
-        W, b, *_ = course_tensors()
-        forward = linear_forward(torch.tensor([[-10.0, 20.0]]), W, b, torch.tensor([1]))
-        grads, weights = linear_backward(forward), (W,)
-    else:
-        forward, grads, weights = two_layer_example(rows=2)
-    fig = draw_computation_graph(forward, grads, weights=weights if with_weights else None,
-                                 point=point, title="test")
+    forward, grads, params = one_layer_example() if layers == 1 else two_layer_example(rows=2)
+    fig = draw_computation_graph(forward, grads, params, point=point, title="test")
     assert isinstance(fig, Figure)
-    texts = [t.get_text() for t in fig.axes[0].texts]
+    texts = texts_of(fig)
     assert any("L$ = " in t for t in texts)
     if layers == 2 and point != 0:
         assert "blocked" in texts  # the point [1, -1] blocks both hidden units
@@ -413,18 +468,68 @@ def test_computation_graph_saves_a_png(tmp_path, layers, with_weights, point):
     assert path.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n" and path.stat().st_size > 5000
 
 
+def test_computation_graph_shows_biases_so_the_values_add_up():
+    """z_0 = f_0 W1[0,0] + f_1 W1[1,0] + b1[0]: every term of the sum is on the figure."""
+    forward, grads, params = two_layer_example()
+    fig = draw_computation_graph(forward, grads, params)
+    texts = texts_of(fig)
+    for expected in ("$f_0$ = -10", "$f_1$ = 20", "W1[0,0] = 1", "W1[1,0] = 2", "b1[0] = -1",
+                     "$z_0$ = 29", "b2[0] = 5", "b2[1] = 5", "$c_0$ = 121"):
+        assert expected in texts, expected
+    # each parameter's gradient is drawn in red: dL/dW1, dL/dW2, dL/db1, dL/db2
+    red = {t.get_text() for t in fig.axes[0].texts if t.get_color() == GRAD_COLOUR}
+    plt.close(fig)
+    assert {"-10", "20", "29", "-29", "1", "-1"} <= red
+
+
+def _overlapping_texts(fig: Figure) -> list[tuple[str, str]]:
+    fig.canvas.draw()
+    renderer = fig.canvas.get_renderer()
+    boxes = [(t.get_text(), t.get_window_extent(renderer)) for t in fig.axes[0].texts if t.get_text()]
+    clashes = []
+    for k, (a, box_a) in enumerate(boxes):
+        for b, box_b in boxes[k + 1:]:
+            if (box_a.x0 + 1 < box_b.x1 - 1 and box_b.x0 + 1 < box_a.x1 - 1
+                    and box_a.y0 + 1 < box_b.y1 - 1 and box_b.y0 + 1 < box_a.y1 - 1):
+                clashes.append((a, b))
+    return clashes
+
+
+@pytest.mark.parametrize("layers", [1, 2])
+def test_computation_graph_text_is_readable_at_620_pixels_and_never_overlaps(layers):
+    forward, grads, params = one_layer_example() if layers == 1 else two_layer_example()
+    fig = draw_computation_graph(forward, grads, params, title="Two layers, point [-10, 20] of class 1")
+    assert _overlapping_texts(fig) == []
+    # A page 1200 pixels wide shows the figure about 620 pixels wide: its smallest text must
+    # then be at least 11 pixels high (a point is 1/72 inch; the figure scales as a whole).
+    width_inches = fig.get_size_inches()[0]
+    smallest = min(t.get_fontsize() for t in fig.axes[0].texts if t.get_text())
+    assert smallest / 72 * 620 / width_inches >= 11
+    plt.close(fig)
+
+
+def test_computation_graph_draws_wider_layers():
+    f, W1, b1, W2, b2, y = random_two_layer(0, 2, 3, 4, 2, dtype=torch.float32)
+    forward = two_layer_forward(f, W1, b1, W2, b2, y)
+    fig = draw_computation_graph(forward, two_layer_backward(forward, W2), (W1, b1, W2, b2))
+    assert sum("b1[" in t for t in texts_of(fig)) == 4
+    plt.close(fig)
+
+
 def test_computation_graph_rejects_mismatched_arguments():
-    forward, grads, (W1, W2) = two_layer_example()
+    forward, grads, (W1, b1, W2, b2) = two_layer_example()
     W, b, *_ = course_tensors()
     linear = linear_forward(torch.ones(1, 2), W, b, torch.tensor([0]))
     with pytest.raises(TypeError, match="two_layer_forward with two_layer_backward"):
-        draw_computation_graph(forward, linear_backward(linear))
+        draw_computation_graph(forward, linear_backward(linear), (W1, b1, W2, b2))
     with pytest.raises(ValueError, match="point must be a row index"):
-        draw_computation_graph(forward, grads, point=1)
-    with pytest.raises(ValueError, match=r"weights must hold 2 matrices \(W1, W2\)"):
-        draw_computation_graph(forward, grads, weights=(W1,))
+        draw_computation_graph(forward, grads, (W1, b1, W2, b2), point=1)
+    with pytest.raises(ValueError, match=r"params must hold the forward pass's \(W1, b1, W2, b2\)"):
+        draw_computation_graph(forward, grads, (W1, W2))
     with pytest.raises(ValueError, match="W2 must have shape"):
-        draw_computation_graph(forward, grads, weights=(W1, W2.T[:1]))
+        draw_computation_graph(forward, grads, (W1, b1, W2.T[:1], b2))
+    with pytest.raises(ValueError, match="b1 must have shape"):
+        draw_computation_graph(forward, grads, (W1, b1[:1], W2, b2))
     plt.close("all")
 
 
@@ -448,6 +553,6 @@ def test_hand_gradients_on_the_gpu_equal_autograd_on_the_cpu():
         torch.testing.assert_close(getattr(grads, name).cpu(), want[name], msg=name)
     lin = linear_backward(linear_forward(on_gpu[0], on_gpu[1], on_gpu[2], on_gpu[5]))
     assert lin.dL_dW.is_cuda
-    fig = draw_computation_graph(two_layer_forward(*on_gpu), grads, weights=(on_gpu[1], on_gpu[3]))
+    fig = draw_computation_graph(two_layer_forward(*on_gpu), grads, on_gpu[1:5])
     assert isinstance(fig, Figure)
     plt.close(fig)

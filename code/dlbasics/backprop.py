@@ -15,6 +15,12 @@ row, shape ``(N, in_features)``; a weight matrix has shape
 integer class label per row, shape ``(N,)``; the loss is the **mean** over the
 batch. One point is a batch with one row.
 
+Two more pieces: :func:`affine_backward`, the backward rule of one layer on
+its own (gradient of the loss with respect to the layer's output in; the
+gradients for its input, weights and bias out), and
+:func:`numerical_gradient`, central finite differences, a reference that does
+not depend on any derivative worked out by hand or by autograd.
+
 Nothing here uses autograd: these functions compute by hand what
 ``loss.backward()`` computes, and the tests check that the two agree. The
 chapters show this file's source, so each line is written to be read next to
@@ -189,6 +195,44 @@ def two_layer_backward(forward: TwoLayerForward, W2: Tensor) -> TwoLayerGradient
     dL_db1 = dL_dz.sum(dim=0)
     return TwoLayerGradients(dL_dc=dL_dc, dL_dW2=dL_dW2, dL_db2=dL_db2, dL_dh=dL_dh,
                              dL_dz=dL_dz, dL_dW1=dL_dW1, dL_db1=dL_db1)
+
+
+# --- The backward rule of one layer, on its own ---------------------------------
+
+def affine_backward(dL_dout: Tensor, x: Tensor, W: Tensor) -> tuple[Tensor, Tensor, Tensor]:
+    """For a layer ``out = x W + b``: from dL/dout, the gradients for ``x``, ``W`` and ``b``.
+
+    ``dL_dx`` is passed on to whatever computed ``x``; ``dL_dW`` and ``dL_db``
+    are kept for the gradient step. Each has the shape of what it belongs to.
+    """
+    _require_tensor("dL_dout", dL_dout)
+    if dL_dout.shape != (x.shape[0], W.shape[1]) or x.shape[1] != W.shape[0]:
+        raise ValueError(f"shapes do not fit out = x W + b: x {tuple(x.shape)}, W {tuple(W.shape)}, "
+                         f"dL_dout {tuple(dL_dout.shape)} (one row per row of x, one column per "
+                         "column of W)")
+    dL_dx = dL_dout @ W.T        # x_i reaches every output j through W[i, j]: a sum over j
+    dL_dW = x.T @ dL_dout        # input on the edge times gradient at its end, summed over rows
+    dL_db = dL_dout.sum(dim=0)   # b_j is added to output j of every row
+    return dL_dx, dL_dW, dL_db
+
+
+# --- A reference that needs no derivative: central differences -------------------
+
+def numerical_gradient(loss_of, param: Tensor, h: float = 1e-6) -> Tensor:
+    """dL/dparam by central differences, ``(L(p + h) - L(p - h)) / 2h``, one entry at a time.
+
+    ``loss_of(p)`` returns the loss (a number or a 0-d tensor) for a tensor ``p``
+    of ``param``'s shape; ``param`` is not changed. Use float64: the two losses
+    differ by little, and float32 keeps too few digits of each.
+    """
+    param = _require_tensor("param", param).detach()
+    grad = torch.zeros_like(param)
+    for k in range(param.numel()):
+        step = torch.zeros_like(param)
+        step.view(-1)[k] = h                   # move entry k alone, by +h and by -h
+        up, down = float(loss_of(param + step)), float(loss_of(param - step))
+        grad.view(-1)[k] = (up - down) / (2 * h)
+    return grad
 
 
 # --- Input checks: say what was expected, what was got, and what to do ---------

@@ -1,15 +1,23 @@
 """Draw a network's computation graph with its forward values and backward gradients.
 
-Used by the back-propagation chapters (710 to 750). Each node is one number
-the forward pass computed for one point; it shows that value in black and the
-gradient of the loss with respect to it in red, the number the backward pass
-computed. Read the black numbers from left to right and the red ones from
-right to left.
+Used by the back-propagation chapters (710 to 750). The graph is drawn from
+top to bottom, one row of nodes per stage: the inputs ``f``, then for two
+layers the pre-activations ``z`` and the activations ``h``, the scores ``c``
+and the loss ``L``. Each node is one number the forward pass computed for one
+point; it shows that value in black and, in red, the gradient of the loss with
+respect to it, the number the backward pass computed. Read the black numbers
+from top to bottom and the red ones from bottom to top.
+
+Every parameter is drawn with its value and, in red, its gradient: a weight on
+its edge, a bias in a small box beside the node it is added to. So the black
+numbers add up: a node of a layer is the sum, over its incoming edges, of the
+value at the edge's upper end times the edge's weight, plus its bias.
 
 Same conventions as :mod:`dlbasics.plotting`: the function returns the
 :class:`~matplotlib.figure.Figure` and does nothing else (no ``show()``), so
 it works in a notebook, in the built book and in a script with the Agg
-backend (``fig.savefig("graph.png")``).
+backend (``fig.savefig("graph.png")``). The figure is sized in inches so that
+its text stays readable when a page shows it about 620 pixels wide.
 """
 
 from __future__ import annotations
@@ -26,13 +34,20 @@ from dlbasics.backprop import LinearForward, LinearGradients, TwoLayerForward, T
 from dlbasics.plotting import to_numpy
 
 VALUE_COLOUR = "black"
-GRAD_COLOUR = "#c0392b"
-BLOCKED_COLOUR = "#b0b0b0"
-ROW_SPACING = 1.7  # vertical distance between the nodes of one column (data units)
+GRAD_COLOUR = "#b03a2e"      # red, with a contrast of at least 4.5:1 on white
+BLOCKED_COLOUR = "#666666"   # grey, 5.7:1 on white, 5.2:1 on a node's fill
+EDGE_COLOUR = "#555555"
+
+# Sizes in inches: one data unit is one inch of the figure.
+BOX_W, BOX_H = 1.9, 0.78           # a node
+BIAS_W, BIAS_H, BIAS_GAP = 1.2, 0.62, 0.3    # a bias box, at least; and its arrow
+SPACING = 3.3                      # between the centres of neighbouring nodes of a row
+GAPS = {"dense": 1.75, "relu": 0.62, "loss": 0.62}  # vertical room below a row, by link
+FONT, SMALL = 13.5, 13               # points
 
 
 @dataclass
-class _Column:
+class _Row:
     symbol: str                  # mathtext symbol without index, e.g. "z"
     values: np.ndarray           # one value per node
     grads: np.ndarray | None     # one gradient per node, or None when not computed
@@ -45,6 +60,9 @@ class _Link:
     weights: np.ndarray | None = None   # (from, to) for "dense"
     weight_grads: np.ndarray | None = None
     weight_name: str = "W"
+    bias: np.ndarray | None = None      # (to,) for "dense"
+    bias_grads: np.ndarray | None = None
+    bias_name: str = "b"
     passes: np.ndarray | None = None    # (nodes,) booleans for "relu"
 
 
@@ -58,22 +76,29 @@ def format_number(value: float) -> str:
     return f"{value:.4g}"
 
 
-def draw_computation_graph(forward, grads, *, weights: Sequence | None = None, point: int = 0,
+def draw_computation_graph(forward, grads, params: Sequence, *, point: int = 0,
                            title: str | None = None) -> Figure:
     """Draw the computation graph of one point with its values and gradients.
 
     ``forward`` and ``grads`` come from :mod:`dlbasics.backprop`: a
-    ``LinearForward`` with its ``LinearGradients`` (one layer, nodes f, c, L)
-    or a ``TwoLayerForward`` with its ``TwoLayerGradients`` (nodes f, z, h, c,
-    L). ``point`` picks the row of the batch to draw. Each node shows its value
-    and, in red, the gradient of the loss with respect to it; for a batch these
-    node gradients are that row's share, which carries the batch mean's 1/N.
+    ``LinearForward`` with its ``LinearGradients`` (one layer, rows f, c, L)
+    or a ``TwoLayerForward`` with its ``TwoLayerGradients`` (rows f, z, h, c,
+    L). ``params`` holds the parameters the forward pass used, shaped as in
+    ``f @ W + b``: ``(W, b)`` for one layer, ``(W1, b1, W2, b2)`` for two.
+    ``point`` picks the row of the batch to draw.
 
-    ``weights``, optional, is ``(W,)`` or ``(W1, W2)``, shaped as in
-    ``f @ W``; each edge of a layer is then labelled with its weight and, in
-    red, the gradient of the loss with respect to that weight (over the whole
-    batch). A ReLU edge is solid where the unit passes the gradient
-    (pre-activation > 0) and dashed grey where it blocks it.
+    Each node shows its value and, in red, the gradient of the loss with
+    respect to it; for a batch these node gradients are that row's share,
+    which carries the batch mean's 1/N. Each edge of a layer shows its weight
+    and, in red, the gradient of the loss with respect to that weight; each
+    bias sits in a small box beside the node it is added to, with its
+    gradient (parameter gradients are over the whole batch). A ReLU edge is
+    solid where the unit passes the gradient (pre-activation > 0) and dashed
+    grey where it blocks it.
+
+    The layout is made for the book's small layers, two nodes a row: its text
+    does not overlap, and stays readable with the figure about 620 pixels
+    wide. Wider layers are drawn too, but their edge labels may overlap.
     """
     one_layer = isinstance(forward, LinearForward) and isinstance(grads, LinearGradients)
     two_layers = isinstance(forward, TwoLayerForward) and isinstance(grads, TwoLayerGradients)
@@ -87,103 +112,146 @@ def draw_computation_graph(forward, grads, *, weights: Sequence | None = None, p
     if isinstance(point, bool) or not isinstance(point, int) or not -rows <= point < rows:
         raise ValueError(f"point must be a row index of the batch, 0 to {rows - 1}; got {point!r}")
     p = point
-    columns = [_Column("f", to_numpy(forward.f[p]), None)]
+    nodes = [_Row("f", to_numpy(forward.f[p]), None)]
     if one_layer:
-        layer_grads = [grads.dL_dW]
-        links = [_Link("dense", weight_name="W")]
+        names = [("W", "b")]
+        layer_grads = [(grads.dL_dW, grads.dL_db)]
+        links = [_Link("dense", weight_name="W", bias_name="b")]
     else:
-        layer_grads = [grads.dL_dW1, grads.dL_dW2]
-        columns += [_Column("z", to_numpy(forward.z[p]), to_numpy(grads.dL_dz[p])),
-                    _Column("h", to_numpy(forward.h[p]), to_numpy(grads.dL_dh[p]))]
-        links = [_Link("dense", weight_name="W1"),
+        names = [("W1", "b1"), ("W2", "b2")]
+        layer_grads = [(grads.dL_dW1, grads.dL_db1), (grads.dL_dW2, grads.dL_db2)]
+        nodes += [_Row("z", to_numpy(forward.z[p]), to_numpy(grads.dL_dz[p])),
+                  _Row("h", to_numpy(forward.h[p]), to_numpy(grads.dL_dh[p]))]
+        links = [_Link("dense", weight_name="W1", bias_name="b1"),
                  _Link("relu", passes=to_numpy(forward.z[p] > 0)),
-                 _Link("dense", weight_name="W2")]
-    columns.append(_Column("c", to_numpy(forward.c[p]), to_numpy(grads.dL_dc[p])))
+                 _Link("dense", weight_name="W2", bias_name="b2")]
+    nodes.append(_Row("c", to_numpy(forward.c[p]), to_numpy(grads.dL_dc[p])))
     dense = [link for link in links if link.kind == "dense"]
-    if weights is not None:
-        weights = list(weights)
-        if len(weights) != len(dense):
-            raise ValueError(f"weights must hold {len(dense)} matri{'x' if len(dense) == 1 else 'ces'} "
-                             f"({', '.join(link.weight_name for link in dense)}); got {len(weights)}")
-        for link, weight, weight_grad in zip(dense, weights, layer_grads):
-            matrix = to_numpy(weight).astype(float)
-            if matrix.shape != tuple(weight_grad.shape):
-                raise ValueError(f"{link.weight_name} must have shape {tuple(weight_grad.shape)}, as in "
-                                 f"the forward pass; got {matrix.shape}")
-            link.weights, link.weight_grads = matrix, to_numpy(weight_grad).astype(float)
-    columns.append(_Column("L", np.array([float(forward.loss)]), np.array([1.0]), indexed=False))
+    expected = ", ".join(name for pair in names for name in pair)
+    if isinstance(params, (str, bytes)) or not isinstance(params, Sequence) or len(params) != 2 * len(dense):
+        count = len(params) if isinstance(params, Sequence) else type(params).__name__
+        raise ValueError(f"params must hold the forward pass's ({expected}); got {count}")
+    for k, (link, (weight_grad, bias_grad)) in enumerate(zip(dense, layer_grads)):
+        weight, bias = params[2 * k], params[2 * k + 1]
+        for value, grad, name in ((weight, weight_grad, link.weight_name),
+                                  (bias, bias_grad, link.bias_name)):
+            if tuple(to_numpy(value).shape) != tuple(grad.shape):
+                raise ValueError(f"{name} must have shape {tuple(grad.shape)}, as in the forward pass; "
+                                 f"got {tuple(to_numpy(value).shape)}")
+        link.weights, link.weight_grads = to_numpy(weight).astype(float), to_numpy(weight_grad).astype(float)
+        link.bias, link.bias_grads = to_numpy(bias).astype(float), to_numpy(bias_grad).astype(float)
+    nodes.append(_Row("L", np.array([float(forward.loss)]), np.array([1.0]), indexed=False))
     links.append(_Link("loss"))
-    return _draw(columns, links, title)
+    return _draw(nodes, links, title)
 
 
-def _heights(count: int) -> np.ndarray:
-    return np.linspace(count - 1, 0, count) - (count - 1) / 2 if count > 1 else np.zeros(1)
+def _offsets(count: int, spacing: float) -> np.ndarray:
+    """Centres of ``count`` nodes in a row, symmetric about 0."""
+    return (np.arange(count) - (count - 1) / 2) * spacing
 
 
-def _draw(columns: list[_Column], links: list[_Link], title: str | None) -> Figure:
-    box_w, box_h = 1.5, 0.78
-    # Layers get a wide gap, for the labels on their edges; ReLU and loss edges a narrow one.
-    gaps = [3.3 if link.kind == "dense" and link.weights is not None else 2.2 for link in links]
-    xs = np.concatenate([[0.0], np.cumsum(gaps)])
-    tallest = max(len(column.values) for column in columns)
-    fig, ax = plt.subplots(figsize=(0.95 * xs[-1] + 1.6, 1.5 * tallest + 1.2))
-    positions = [[(x, ROW_SPACING * y) for y in _heights(len(column.values))]
-                 for x, column in zip(xs, columns)]
+def _bias_side(j: int, count: int) -> int:
+    """-1 to put output j's bias box on its left, +1 on its right: outward where possible."""
+    return -1 if count > 1 and j < (count - 1) / 2 else 1
 
-    for x, link in enumerate(links):
-        left, right = positions[x], positions[x + 1]
-        for i, (x0, y0) in enumerate(left):
-            for j, (x1, y1) in enumerate(right):
-                if link.kind == "relu" and i != j:
-                    continue
-                start, end = (x0 + box_w / 2, y0), (x1 - box_w / 2, y1)
-                blocked = link.kind == "relu" and not link.passes[i]
-                ax.annotate("", xy=end, xytext=start, zorder=1,
-                            arrowprops=dict(arrowstyle="-|>", lw=1.2, shrinkA=0, shrinkB=0,
-                                            color=BLOCKED_COLOUR if blocked else "dimgray",
-                                            linestyle=(0, (4, 3)) if blocked else "-"))
-                middle = ((start[0] + end[0]) / 2, (start[1] + end[1]) / 2)
-                if link.kind == "relu":
-                    ax.text(*middle, "blocked" if blocked else "relu", ha="center", va="bottom",
-                            fontsize=10, color=BLOCKED_COLOUR if blocked else "dimgray", zorder=3)
-                elif link.kind == "dense" and link.weights is not None:
-                    # Label a level edge in its middle and a slanted one near its start,
-                    # away from where the slanted edges cross.
-                    t = 0.5 if abs(y1 - y0) < 1e-9 else 0.24
-                    at = (start[0] + t * (end[0] - start[0]), start[1] + t * (end[1] - start[1]))
-                    name = f"{link.weight_name}[{i},{j}]"
-                    ax.text(at[0], at[1] + 0.02, f"{name} = {format_number(link.weights[i, j])}",
-                            ha="center", va="bottom", fontsize=10, color=VALUE_COLOUR, zorder=3,
-                            bbox=dict(boxstyle="round,pad=0.1", fc="white", ec="none", alpha=0.85))
-                    ax.text(at[0], at[1] - 0.02, format_number(link.weight_grads[i, j]),
-                            ha="center", va="top", fontsize=10, color=GRAD_COLOUR, zorder=3,
-                            bbox=dict(boxstyle="round,pad=0.1", fc="white", ec="none", alpha=0.85))
 
-    for column, places in zip(columns, positions):
-        for k, (x, y) in enumerate(places):
-            ax.add_patch(FancyBboxPatch((x - box_w / 2, y - box_h / 2), box_w, box_h,
-                                        boxstyle="round,pad=0.04", fc="#f4f4f4", ec="black",
-                                        lw=1.0, zorder=2))
-            name = f"{column.symbol}_{k}" if column.indexed else column.symbol  # 0-based, as in code
-            ax.text(x, y + 0.17, f"${name}$ = {format_number(column.values[k])}", ha="center",
-                    va="center", fontsize=12, color=VALUE_COLOUR, zorder=4)
-            if column.grads is None:
-                text, colour = "input", BLOCKED_COLOUR
-            else:
-                text = f"$\\partial L/\\partial {name}$ = {format_number(column.grads[k])}"
-                colour = GRAD_COLOUR
-            ax.text(x, y - 0.19, text, ha="center", va="center", fontsize=11, color=colour, zorder=4)
+def _bias_label(link: _Link, j: int) -> str:
+    return f"{link.bias_name}[{j}] = {format_number(link.bias[j])}"
 
-    top = ROW_SPACING * (tallest - 1) / 2 + box_h
-    ax.text(0, top + 0.3, "black: value from the forward pass (left to right)", color=VALUE_COLOUR,
-            fontsize=11, ha="left", va="bottom")
-    ax.text(0, top, "red: gradient of the loss L from the backward pass (right to left)",
-            color=GRAD_COLOUR, fontsize=11, ha="left", va="bottom")
-    ax.set_xlim(-box_w / 2 - 0.2, xs[-1] + box_w / 2 + 0.2)
-    ax.set_ylim(-top + box_h / 2 - 0.2, top + 0.6)
+
+def _draw(rows: list[_Row], links: list[_Link], title: str | None) -> Figure:
+    widest = max(len(row.values) for row in rows)
+    # A bias box is wide enough for its longest label (about 0.58 em a character).
+    longest = max(len(_bias_label(link, j)) for link in links if link.kind == "dense"
+                  for j in range(len(link.bias)))
+    bias_w = max(BIAS_W, 0.58 * SMALL / 72 * longest + 0.2)
+    # With more than two nodes in a row, a bias box can sit between two nodes: make room.
+    spacing = SPACING if widest <= 2 else BOX_W + 2 * (BIAS_GAP + bias_w) + 0.4
+    ys = [0.0]
+    for link in links:
+        ys.append(ys[-1] - BOX_H - GAPS[link.kind])
+    xs = [_offsets(len(row.values), spacing) for row in rows]
+    half_width = (widest - 1) / 2 * spacing + BOX_W / 2 + BIAS_GAP + bias_w + 0.15
+    legend_h = 1.05 + (0.4 if title else 0)
+    top, bottom = BOX_H / 2 + legend_h, ys[-1] - BOX_H / 2 - 0.15
+    fig = plt.figure(figsize=(2 * half_width, top - bottom))
+    ax = fig.add_axes((0, 0, 1, 1))
+    ax.set_xlim(-half_width, half_width)
+    ax.set_ylim(bottom, top)
     ax.set_aspect("equal")
     ax.axis("off")
+
+    label_box = dict(boxstyle="round,pad=0.12", fc="white", ec="none", alpha=0.92)
+    for r, link in enumerate(links):
+        upper_y, lower_y = ys[r] - BOX_H / 2, ys[r + 1] + BOX_H / 2
+        for i, x0 in enumerate(xs[r]):
+            for j, x1 in enumerate(xs[r + 1]):
+                if link.kind == "relu" and i != j:
+                    continue
+                blocked = link.kind == "relu" and not link.passes[i]
+                _arrow(ax, (x0, upper_y), (x1, lower_y), blocked)
+                if link.kind == "relu":
+                    ax.text(x0 + 0.12, (upper_y + lower_y) / 2, "blocked" if blocked else "relu",
+                            ha="left", va="center", fontsize=SMALL,
+                            color=BLOCKED_COLOUR if blocked else EDGE_COLOUR, zorder=3)
+                elif link.kind == "dense":
+                    # A vertical edge is labelled half-way down; a slanted one a quarter of the
+                    # way, near its upper node, before the slanted edges cross.
+                    t = 0.5 if abs(x1 - x0) < 1e-9 else 0.27
+                    at_x, at_y = x0 + t * (x1 - x0), upper_y + t * (lower_y - upper_y)
+                    name = f"{link.weight_name}[{i},{j}]"
+                    ax.text(at_x, at_y + 0.02, f"{name} = {format_number(link.weights[i, j])}",
+                            ha="center", va="bottom", fontsize=SMALL, color=VALUE_COLOUR, zorder=3,
+                            bbox=label_box)
+                    ax.text(at_x, at_y - 0.02, format_number(link.weight_grads[i, j]),
+                            ha="center", va="top", fontsize=SMALL, color=GRAD_COLOUR, zorder=3,
+                            bbox=label_box)
+        if link.kind == "dense":
+            count = len(xs[r + 1])
+            for j, x1 in enumerate(xs[r + 1]):
+                side = _bias_side(j, count)
+                centre = x1 + side * (BOX_W / 2 + BIAS_GAP + bias_w / 2)
+                y = ys[r + 1]
+                ax.add_patch(FancyBboxPatch((centre - bias_w / 2, y - BIAS_H / 2), bias_w, BIAS_H,
+                                            boxstyle="round,pad=0.03", fc="white", ec=EDGE_COLOUR,
+                                            lw=1.0, linestyle=(0, (3, 2)), zorder=2))
+                ax.text(centre, y + 0.12, _bias_label(link, j),
+                        ha="center", va="center", fontsize=SMALL, color=VALUE_COLOUR, zorder=4)
+                ax.text(centre, y - 0.15, format_number(link.bias_grads[j]), ha="center",
+                        va="center", fontsize=SMALL, color=GRAD_COLOUR, zorder=4)
+                _arrow(ax, (centre - side * bias_w / 2, y), (x1 + side * BOX_W / 2, y), False)
+
+    for row, places, y in zip(rows, xs, ys):
+        for k, x in enumerate(places):
+            ax.add_patch(FancyBboxPatch((x - BOX_W / 2, y - BOX_H / 2), BOX_W, BOX_H,
+                                        boxstyle="round,pad=0.04", fc="#f2f2f2", ec="black",
+                                        lw=1.0, zorder=2))
+            name = f"{row.symbol}_{k}" if row.indexed else row.symbol  # 0-based, as in code
+            ax.text(x, y + 0.16, f"${name}$ = {format_number(row.values[k])}", ha="center",
+                    va="center", fontsize=FONT, color=VALUE_COLOUR, zorder=4)
+            if row.grads is None:
+                text, colour = "input", BLOCKED_COLOUR
+            else:
+                text = f"$\\partial L/\\partial {name}$ = {format_number(row.grads[k])}"
+                colour = GRAD_COLOUR
+            ax.text(x, y - 0.19, text, ha="center", va="center", fontsize=SMALL, color=colour,
+                    zorder=4)
+
+    legend_y = BOX_H / 2 + 0.2
+    lines = [("black: value from the forward pass (top to bottom)", VALUE_COLOUR),
+             ("red: gradient of the loss L, from the backward pass (bottom to top)", GRAD_COLOUR),
+             ("edges carry the weights, dashed boxes the biases, each with its gradient",
+              VALUE_COLOUR)]
+    for k, (text, colour) in enumerate(reversed(lines)):  # drawn from the bottom line up
+        ax.text(-half_width + 0.15, legend_y + 0.28 * k, text, color=colour, fontsize=SMALL,
+                ha="left", va="bottom")
     if title:
-        ax.set_title(title, fontsize=13)
-    fig.tight_layout()
+        ax.text(0, top - 0.12, title, ha="center", va="top", fontsize=FONT + 1.5)
     return fig
+
+
+def _arrow(ax, start, end, blocked: bool) -> None:
+    ax.annotate("", xy=end, xytext=start, zorder=1,
+                arrowprops=dict(arrowstyle="-|>", lw=1.2, shrinkA=0, shrinkB=0,
+                                color=BLOCKED_COLOUR if blocked else EDGE_COLOUR,
+                                linestyle=(0, (4, 3)) if blocked else "-"))
