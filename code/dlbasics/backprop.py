@@ -168,10 +168,10 @@ class TwoLayerGradients(_Record):
 
 def two_layer_forward(f: Tensor, W1: Tensor, b1: Tensor, W2: Tensor, b2: Tensor,
                       y: Tensor) -> TwoLayerForward:
-    """Two layers with a ReLU between, then softmax cross-entropy, keeping every value."""
+    """Two layers with a ReLU between, then softmax cross-entropy; keeps every value."""
     layers = [("W1", W1, "b1", b1), ("W2", W2, "b2", b2)]
     f, W1, b1, W2, b2, y = _checked_inputs(f, layers, y)
-    z = f @ W1 + b1                        # pre-activations of hidden units, (N, hidden)
+    z = f @ W1 + b1                        # hidden pre-activations, (N, hidden)
     h = relu(z)                            # activations: what the second layer reads
     c = h @ W2 + b2                        # scores, (N, out)
     q, loss = softmax_cross_entropy(c, y)  # probabilities and the mean loss
@@ -199,19 +199,22 @@ def two_layer_backward(forward: TwoLayerForward, W2: Tensor) -> TwoLayerGradient
 
 # --- The backward rule of one layer, on its own ---------------------------------
 
-def affine_backward(dL_dout: Tensor, x: Tensor, W: Tensor) -> tuple[Tensor, Tensor, Tensor]:
-    """For a layer ``out = x W + b``: from dL/dout, the gradients for ``x``, ``W`` and ``b``.
+def affine_backward(dL_dout: Tensor, x: Tensor,
+                    W: Tensor) -> tuple[Tensor, Tensor, Tensor]:
+    """For a layer ``out = x W + b``: from dL/dout, the gradients for x, W and b.
 
     ``dL_dx`` is passed on to whatever computed ``x``; ``dL_dW`` and ``dL_db``
     are kept for the gradient step. Each has the shape of what it belongs to.
     """
     _require_tensor("dL_dout", dL_dout)
     if dL_dout.shape != (x.shape[0], W.shape[1]) or x.shape[1] != W.shape[0]:
-        raise ValueError(f"shapes do not fit out = x W + b: x {tuple(x.shape)}, W {tuple(W.shape)}, "
-                         f"dL_dout {tuple(dL_dout.shape)} (one row per row of x, one column per "
-                         "column of W)")
-    dL_dx = dL_dout @ W.T        # x_i reaches every output j through W[i, j]: a sum over j
-    dL_dW = x.T @ dL_dout        # input on the edge times gradient at its end, summed over rows
+        raise ValueError(f"shapes do not fit out = x W + b: x {tuple(x.shape)}, "
+                         f"W {tuple(W.shape)}, dL_dout {tuple(dL_dout.shape)} (one row "
+                         "per row of x, one column per column of W)")
+    # x_i reaches every output j through W[i, j]: a sum over j.
+    dL_dx = dL_dout @ W.T
+    # The input on an edge times the gradient at its end, summed over the rows.
+    dL_dW = x.T @ dL_dout
     dL_db = dL_dout.sum(dim=0)   # b_j is added to output j of every row
     return dL_dx, dL_dW, dL_db
 
@@ -219,7 +222,7 @@ def affine_backward(dL_dout: Tensor, x: Tensor, W: Tensor) -> tuple[Tensor, Tens
 # --- A reference that needs no derivative: central differences -------------------
 
 def numerical_gradient(loss_of, param: Tensor, h: float = 1e-6) -> Tensor:
-    """dL/dparam by central differences, ``(L(p + h) - L(p - h)) / 2h``, one entry at a time.
+    """dL/dparam by central differences, ``(L(p + h) - L(p - h)) / 2h``, entry by entry.
 
     ``loss_of(p)`` returns the loss (a number or a 0-d tensor) for a tensor ``p``
     of ``param``'s shape; ``param`` is not changed. Use float64: the two losses

@@ -64,7 +64,8 @@ def _rule_2(f):
 
 
 def _rule_3(f):
-    return (f[:, 0] * f[:, 1] <= 0).long()  # the course: class 0 when f1 * f2 > 0, else class 1
+    # The course's rule: class 0 when f1 * f2 > 0, else class 1.
+    return (f[:, 0] * f[:, 1] <= 0).long()
 
 
 def _margin_2(f):
@@ -104,7 +105,8 @@ def draw_points(problem: int, n: int, generator: torch.Generator) -> ToyData:
         raise ValueError(f"n must be a positive int, got {n!r}")
     chunks, have = [], 0
     while have < n:  # rejection sampling: draw, keep what spec.keep accepts, repeat
-        batch = torch.randint(LOW, HIGH + 1, (2 * n, spec.n_features), generator=generator)
+        shape = (2 * n, spec.n_features)
+        batch = torch.randint(LOW, HIGH + 1, shape, generator=generator)
         batch = batch[spec.keep(batch)]
         chunks.append(batch)
         have += len(batch)
@@ -112,14 +114,17 @@ def draw_points(problem: int, n: int, generator: torch.Generator) -> ToyData:
     return ToyData(features.float(), spec.label(features))
 
 
-def make_toy_data(problem: int, n_train: int = 1000, n_test: int = 1000, seed: int = 0) -> ToySplit:
+def make_toy_data(problem: int, n_train: int = 1000, n_test: int = 1000,
+                  seed: int = 0) -> ToySplit:
     """Training and test sets of toy problem ``problem``, reproducible from ``seed``.
 
     Both come from one generator seeded with ``seed``, the training set first,
     so they are independent draws and the same seed always gives the same sets.
     """
     generator = torch.Generator().manual_seed(seed)
-    return ToySplit(draw_points(problem, n_train, generator), draw_points(problem, n_test, generator))
+    train = draw_points(problem, n_train, generator)
+    test = draw_points(problem, n_test, generator)
+    return ToySplit(train, test)
 
 
 class ToyFormatError(ValueError):
