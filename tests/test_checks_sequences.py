@@ -6,7 +6,7 @@ import torch
 from torch import nn
 
 from dlbasics import seed_everything
-from dlbasics.checks import (check_910_distinct, check_910_linear_counter, check_920_copied, check_920_step,
+from dlbasics.checks import (check_910_first_place, check_910_linear_counter, check_920_copied, check_920_step,
                              check_980_teacher_forcing)
 from dlbasics.recurrent import HandRNN, to_torch_rnn
 from dlbasics.training import IGNORE_INDEX
@@ -29,12 +29,13 @@ def test_910_linear_counter():
     assert "nn.Linear" in check_910_linear_counter("layer").message
 
 
-def test_910_distinct():
-    p = torch.cumprod(torch.cat([torch.ones(1), (20 - torch.arange(20.0)) / 20]), dim=0)
-    assert check_910_distinct(p)
-    assert "collision" in check_910_distinct(1 - p).message
-    assert not check_910_distinct(p[:20])
-    assert not check_910_distinct(p.tolist())
+def test_910_first_place():
+    p = 1 - (19 / 20) ** torch.arange(21.0)
+    assert check_910_first_place(p)
+    assert "stays empty" in check_910_first_place(1 - p).message
+    assert "independently" in check_910_first_place(torch.arange(21.0).clamp(max=20) / 20).message
+    assert not check_910_first_place(p[:20])
+    assert not check_910_first_place(p.tolist())
 
 
 def test_920_step():

@@ -71,6 +71,40 @@ def test_shapes_are_checked():
         RecurrentClassifier("transformer")
 
 
+def test_states_can_start_from_a_given_state():
+    """Running T steps equals running t steps, then the rest from the state reached."""
+    seed_everything(3)
+    x = bits(6)
+    models = [HandRNN()] + [RecurrentClassifier(kind) for kind in ("rnn", "gru", "lstm")]
+    with torch.no_grad():
+        for model in models:
+            whole = model.states(x)
+            if isinstance(model, RecurrentClassifier) and model.kind == "lstm":
+                continue   # an LSTM's cell state is not carried over by a hidden state alone
+            rest = model.states(x[:, 8:], initial=whole[:, 7])
+            assert torch.allclose(rest, whole[:, 8:], atol=1e-6)
+            assert torch.allclose(model.states(x, initial=torch.zeros(6, 4)), whole, atol=1e-7)
+            with pytest.raises(ValueError, match="initial state"):
+                model.states(x, initial=torch.zeros(5, 4))
+    lstm = models[-1]
+    assert lstm.states(x, initial=torch.ones(6, 4)).shape == (6, 20, 4)
+
+
+def test_the_gradient_through_time_is_the_product_of_the_step_jacobians():
+    """d s_T / d s_t = J_T ... J_{t+1}, with J_k = diag(1 - s_k^2) W[:H]^T (rows: s_k, columns: s_{k-1})."""
+    seed_everything(4)
+    hand = HandRNN().double()
+    x = bits(1).double()
+    states = hand.states(x).detach()
+    start = states[:, 4].clone().requires_grad_()
+    final = hand.states(x[:, 5:], initial=start)[0, -1]
+    autograd = torch.stack([torch.autograd.grad(final[i], start, retain_graph=True)[0][0] for i in range(4)])
+    product = torch.eye(4, dtype=torch.float64)
+    for k in range(5, 20):
+        product = torch.diag(1 - states[0, k] ** 2) @ hand.W[:4].T.detach() @ product
+    assert torch.allclose(autograd, product, atol=1e-12)
+
+
 @pytest.mark.parametrize("kind", ["rnn", "gru", "lstm"])
 def test_recurrent_classifier_shapes(kind):
     model = RecurrentClassifier(kind)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import random
 
 import pytest
 import torch
@@ -52,23 +53,53 @@ def test_bad_arguments_are_refused(kwargs):
         draw_count_sequences(n, torch.Generator().manual_seed(0), **kwargs)
 
 
-def test_course_style_counts_are_real_counts_and_skewed_low():
-    data = course_style_counts(20_000, torch.Generator().manual_seed(0))
-    assert torch.equal(data.features.sum(dim=1).long(), data.labels)
-    # At most the drawn count, so on average below the uniform mean of 10.
-    assert data.labels.float().mean() < 8.5
-    assert (data.labels >= 18).float().mean() < 0.001
+def _course_loop(n, rng, length=20):
+    """The course's loop of exercise_910.ipynb, transcribed in plain Python, one sequence at a time."""
+    rows = []
+    for _ in range(n):
+        x = [0] * length
+        for _ in range(rng.randint(0, length)):
+            position = rng.randint(0, length - 1)
+            while position < length - 1 and x[position] == 1:
+                position += 1
+            x[position] = 1
+        rows.append(x)
+    return torch.tensor(rows, dtype=torch.float32)
 
 
-def test_course_style_counts_can_return_the_drawn_counts():
-    data, drawn = course_style_counts(20_000, torch.Generator().manual_seed(0), return_drawn=True)
-    same = course_style_counts(20_000, torch.Generator().manual_seed(0))
+def test_course_style_counts_follows_the_course_loop():
+    ours = course_style_counts(20_000, torch.Generator().manual_seed(0))
+    course = _course_loop(20_000, random.Random(0))
+    assert torch.equal(ours.features.sum(dim=1).long(), ours.labels)
+    for bits in (ours.features, course):
+        assert bits.shape == (20_000, 20)
+    share = ours.labels.bincount(minlength=21) / 20_000
+    course_share = course.sum(dim=1).long().bincount(minlength=21) / 20_000
+    assert (share - course_share).abs().max() < 0.01               # the same label distribution
+    assert (ours.features.mean(0) - course.mean(0)).abs().max() < 0.02   # and the same places
+
+
+def test_course_style_counts_loses_ones_only_off_the_end():
+    data, drawn = course_style_counts(20_000, torch.Generator().manual_seed(1), return_drawn=True)
+    same = course_style_counts(20_000, torch.Generator().manual_seed(1))
     assert torch.equal(data.labels, same.labels) and drawn.shape == (20_000,)
     assert (data.labels <= drawn).all() and torch.equal(data.labels[drawn <= 1], drawn[drawn <= 1])
-    # Two positions drawn collide with probability 1/20: about 95% keep both ones.
-    many, many_drawn = course_style_counts(100_000, torch.Generator().manual_seed(0), return_drawn=True)
-    kept_two = (many.labels[many_drawn == 2] == 2).float().mean()
-    assert abs(kept_two - 19 / 20) < 0.015
+    lost = data.labels < drawn
+    assert lost.any() and (data.features[lost, -1] == 1).all()    # a one is lost at a full end only
+
+
+def test_course_style_counts_rare_high_counts_and_an_empty_first_place():
+    data, drawn = course_style_counts(200_000, torch.Generator().manual_seed(2), return_drawn=True)
+    for k in (5, 10, 19, 20):
+        # All k ones stay with the parking-function probability (21 - k) 21^(k-1) / 20^k.
+        kept = (data.labels[drawn == k] == k).float().mean().item()
+        assert abs(kept - (21 - k) * 21 ** (k - 1) / 20 ** k) < 0.015
+        # The first place holds a one only if a one drew it: 1 - (19/20)^k.
+        first = data.features[drawn == k, 0].mean().item()
+        assert abs(first - (1 - (19 / 20) ** k)) < 0.015
+    share = data.labels.bincount(minlength=21) / len(data.labels)
+    assert share[20] < 0.01 and share[19] < 0.03 and (share[:19] > 0.035).all()
+    assert data.features[:, 0].mean() < data.features[:, 1:].mean(dim=0).min() - 0.04
 
 
 def test_running_counts():

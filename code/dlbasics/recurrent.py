@@ -30,6 +30,13 @@ def _as_steps(x: torch.Tensor, input_size: int) -> torch.Tensor:
     return x
 
 
+def _as_initial(initial: torch.Tensor, n: int, hidden_size: int) -> torch.Tensor:
+    """An initial state for ``n`` sequences, checked to be (n, hidden_size)."""
+    if initial.shape != (n, hidden_size):
+        raise ValueError(f"the initial state must have shape ({n}, {hidden_size}), got {tuple(initial.shape)}")
+    return initial
+
+
 class HandRNN(nn.Module):
     """The course's recurrent network: ``s_t = tanh([s_{t-1}, x_t] W + b)``, then a linear read-out.
 
@@ -46,13 +53,16 @@ class HandRNN(nn.Module):
         self.b = nn.Parameter(torch.empty(hidden_size).uniform_(-bound, bound))
         self.readout = nn.Linear(hidden_size, n_classes)
 
-    def states(self, x: torch.Tensor) -> torch.Tensor:
-        """Every state ``s_1 .. s_T`` for sequences ``x`` of shape (N, T) or (N, T, input_size): (N, T, H)."""
+    def states(self, x: torch.Tensor, initial: torch.Tensor | None = None) -> torch.Tensor:
+        """Every state ``s_1 .. s_T`` for sequences ``x`` of shape (N, T) or (N, T, input_size): (N, T, H).
+
+        The state before the first step is ``initial`` (N, H), zero by default.
+        """
         x = _as_steps(x, self.input_size)
         H = self.hidden_size
         # [s, x] W = s W[:H] + x W[H:]: the input's part of every step at once, before the loop.
         from_inputs = x @ self.W[H:] + self.b
-        state = x.new_zeros(len(x), H)
+        state = x.new_zeros(len(x), H) if initial is None else _as_initial(initial, len(x), H)
         states = []
         for t in range(x.shape[1]):
             state = torch.tanh(state @ self.W[:H] + from_inputs[:, t])
@@ -95,9 +105,19 @@ class RecurrentClassifier(nn.Module):
         self.recurrent = RECURRENT_LAYERS[kind](input_size, hidden_size, batch_first=True)
         self.readout = nn.Linear(hidden_size, n_classes)
 
-    def states(self, x: torch.Tensor) -> torch.Tensor:
-        """The recurrent layer's output at every step, (N, T, H) (for an LSTM, its hidden state h_t)."""
-        return self.recurrent(_as_steps(x, self.input_size))[0]
+    def states(self, x: torch.Tensor, initial: torch.Tensor | None = None) -> torch.Tensor:
+        """The recurrent layer's output at every step, (N, T, H) (for an LSTM, its hidden state h_t).
+
+        The hidden state before the first step is ``initial`` (N, H), zero by
+        default (for an LSTM, the cell state starts at zero either way).
+        """
+        x = _as_steps(x, self.input_size)
+        if initial is None:
+            return self.recurrent(x)[0]
+        h0 = _as_initial(initial, len(x), self.recurrent.hidden_size).unsqueeze(0)
+        if self.kind == "lstm":
+            return self.recurrent(x, (h0, torch.zeros_like(h0)))[0]
+        return self.recurrent(x, h0)[0]
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         return self.readout(self.states(x)[:, -1])

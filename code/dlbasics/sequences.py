@@ -4,9 +4,10 @@
 many ones it holds, one of 21 classes (0 to 20). :func:`make_count_data`
 first draws the label uniformly from 0 to 20, then places exactly that many
 ones at distinct random positions, so every class is equally common and
-every label is right. :func:`course_style_counts` reconstructs the course's
-scheme for comparison (a count is drawn, then that many positions, some of
-which collide). :func:`save_count_data` and :func:`load_count_data` use the
+every label is right. :func:`course_style_counts` is the course's generator
+for comparison (a count is drawn, then that many ones placed one by one, a
+one whose place is taken moving right to the next free place, and lost when
+there is none). :func:`save_count_data` and :func:`load_count_data` use the
 course's text format, one sequence per line: ``count<TAB>b1 b2 ... b20``.
 
 **Dates.** :func:`make_dates_data` writes dates the ways people write them
@@ -69,22 +70,30 @@ def make_count_data(n_train: int = 2000, n_test: int = 1000, seed: int = 0,
 
 def course_style_counts(n: int, generator: torch.Generator, length: int = SEQUENCE_LENGTH,
                         return_drawn: bool = False):
-    """A reconstruction of the course's generator, to show the labels it really produces.
+    """The course's generator of toy problem 5 (``exercise_910.ipynb``), vectorised over ``n`` sequences.
 
-    Draws a count uniformly from 0 to ``length``, then that many positions
-    uniformly *with replacement*; a position drawn twice holds one 1, so the
-    real number of ones is the number of distinct positions, often lower
-    than the count drawn. The labels returned are the real numbers of ones.
-    With ``return_drawn=True`` the result is ``(data, drawn)``, ``drawn``
-    holding the counts drawn (int64 ``(n,)``), to see how often they collide.
+    Each sequence draws a count uniformly from 0 to ``length``, then places
+    that many ones, one after another: a one draws a position uniformly;
+    if that place already holds a one, it moves right to the first free
+    place; if there is none before the end, it is lost. (This is the parking
+    problem: a car takes the first free place at or after the one it
+    wanted, or leaves.) The labels are the real numbers of ones, as in the
+    course, so they are right, but lower than the count drawn whenever a one
+    was lost. With ``return_drawn=True`` the result is ``(data, drawn)``,
+    ``drawn`` holding the counts drawn (int64 ``(n,)``).
     """
     _check_positive(n, "n")
+    _check_positive(length, "length")
     drawn = torch.randint(0, length + 1, (n,), generator=generator)
-    positions = torch.randint(0, length, (n, length), generator=generator)
-    used = torch.arange(length).unsqueeze(0) < drawn.unsqueeze(1)  # only the first `drawn` draws
     bits = torch.zeros(n, length)
-    bits.scatter_add_(1, positions, used.float())
-    bits = (bits > 0).float()
+    places = torch.arange(length)
+    for one in range(length):  # the one-th one of every sequence that drew more than `one`
+        wanted = torch.randint(0, length, (n,), generator=generator)
+        free = (bits == 0) & (places >= wanted.unsqueeze(1))  # free places at or after the wanted one
+        placed = (one < drawn) & free.any(dim=1)               # no free place: the one is lost
+        first_free = free.float().argmax(dim=1)                # argmax gives the first of the 1s
+        rows = placed.nonzero().flatten()
+        bits[rows, first_free[rows]] = 1.0
     data = ToyData(bits, bits.sum(dim=1).long())
     return (data, drawn) if return_drawn else data
 

@@ -26,7 +26,7 @@ from dlbasics.checks.hidden_layers import (check_670_hand_weights, check_670_uns
                                            check_690_distances, check_695_bending)
 from dlbasics.checks.backprop import (check_710_gradients, check_720_gradients, check_730_gradients,
                                       check_740_gradients, check_750_gradients)
-from dlbasics.checks.sequences import (check_910_distinct, check_910_linear_counter, check_920_copied,
+from dlbasics.checks.sequences import (check_910_first_place, check_910_linear_counter, check_920_copied,
                                        check_920_step, check_980_teacher_forcing)
 from dlbasics.checks.digits import check_810_counts, check_810_mean_seven, check_810_steps
 from dlbasics.checks.deep_networks import check_870_dead_units, check_870_parameter_count

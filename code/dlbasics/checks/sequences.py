@@ -7,7 +7,6 @@ sequences, the package's reference models), never typed in.
 from __future__ import annotations
 
 import copy
-import math
 
 import torch
 from torch import nn
@@ -48,14 +47,23 @@ def check_910_linear_counter(layer) -> CheckResult:
                               f"with {labels[first].item()} ones gets class {guesses[first].item()}")
 
 
-def check_910_distinct(p_distinct) -> CheckResult:
-    """Exercise 910.2: for k = 0..20, the probability that k positions drawn among 20 all differ."""
-    expected = torch.tensor([math.perm(20, k) / 20**k for k in range(21)], dtype=torch.float64)
-    if isinstance(p_distinct, torch.Tensor) and p_distinct.shape == (21,):
-        if torch.allclose(p_distinct.detach().cpu().double(), 1 - expected, atol=1e-6):
-            return CheckResult(False, "these are the probabilities of a collision; the exercise asks for "
-                                      "all positions distinct (1 minus yours)")
-    return compare_tensors(p_distinct, expected, name="p_distinct", atol=1e-6)
+def check_910_first_place(p_first) -> CheckResult:
+    """Exercise 910.2: for k = 0..20 ones drawn by the course's generator, the chance that place 0 holds one.
+
+    A one lands on place 0 only if it draws place 0 (ones that find their
+    place taken move right, never left), so the chance is ``1 - (19/20)**k``.
+    """
+    k = torch.arange(21, dtype=torch.float64)
+    expected = 1 - (19 / 20) ** k
+    if isinstance(p_first, torch.Tensor) and p_first.shape == (21,):
+        got = p_first.detach().cpu().double()
+        if torch.allclose(got, 1 - expected, atol=1e-6):
+            return CheckResult(False, "these are the chances that place 0 stays empty; the exercise asks "
+                                      "for the chance that it holds a one (1 minus yours)")
+        if torch.allclose(got, (k / 20).clamp(max=1), atol=1e-6):
+            return CheckResult(False, "k/20 would be right if the k ones drew distinct places; they draw "
+                                      "independently, and place 0 is filled if at least one draws it")
+    return compare_tensors(p_first, expected, name="p_first", atol=1e-6)
 
 
 # --- Chapter 920 ------------------------------------------------------------------------------
