@@ -11,7 +11,7 @@ one network is *better* than another is a question about many runs.
 - :meth:`SweepResult.rate` counts the runs that meet a condition (say, "stuck
   below 90%") and gives that share with its 95% interval (:class:`Rate`,
   :func:`wilson_interval`): a rate measured on 40 seeds is uncertain by
-  several percentage points, and the interval says by how much;
+  ten percentage points or more, and the interval says by how much;
 - :func:`compare` pairs two sweeps over the same seeds and gives the mean
   change of accuracy with its 95% interval, and for how many seeds it rose
   or fell (:class:`Comparison`);
@@ -21,9 +21,13 @@ one network is *better* than another is a question about many runs.
 - :func:`draw_unit_lines` draws where each hidden unit of a first layer on
   two features switches, ``w1 f1 + w2 f2 + b = 0``, for part 6's pictures.
 
+``replacement=True`` (in :func:`train_once` and :func:`sweep_seeds`) makes
+each epoch draw its points with replacement, as the original course's data
+reader did, instead of taking every point once in a shuffled order.
+
 Every run starts from ``seed_everything(seed)``, and its mini-batches are
-shuffled by a generator of its own seeded with the same seed, so a run's
-result depends on its seed alone: the same seeds give the same numbers, in
+shuffled (or drawn) by a generator of its own seeded with the same seed, so a
+run's result depends on its seed alone: the same seeds give the same numbers, in
 any order and whatever else the program computed before (on the same kind
 of device: a GPU draws other random numbers than a CPU).
 """
@@ -353,8 +357,8 @@ def train_once(make_model: Callable[[], nn.Module], train_data, test_data, *, se
     train_batches = as_loader(train_data, batch_size, shuffle=True, name="train_data", generator=generator)
     if replacement:
         dataset = train_batches.dataset  # indexed a whole batch at a time
-        train_batches = DataLoader(dataset, sampler=_DrawsWithReplacement(len(dataset), batch_size, generator),
-                                   batch_size=None, generator=generator)
+        draws = _DrawsWithReplacement(len(dataset), batch_size, generator)
+        train_batches = DataLoader(dataset, sampler=draws, batch_size=None, generator=generator)
 
     seed_everything(seed)  # the initial weights depend on the seed alone
     model = make_model()
