@@ -20,8 +20,10 @@ matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 
 from dlbasics import seed_everything  # noqa: E402
-from dlbasics.sweeps import (Summary, SweepResult, adam, draw_unit_lines,  # noqa: E402
-                             plot_sweeps, sweep_seeds, train_once)
+from dlbasics.sweeps import (Rate, Summary, SweepResult, adam, compare, draw_unit_lines,  # noqa: E402
+                             plot_sweeps, sweep_seeds, t_quantile, train_once, uniform_init,
+                             wilson_interval)
+from dlbasics.sweeps import _DrawsWithReplacement  # noqa: E402
 from dlbasics.toydata import make_toy_data  # noqa: E402
 from dlbasics.training import evaluate  # noqa: E402
 
@@ -178,6 +180,153 @@ def test_typical_is_the_run_with_the_lower_median():
     assert result.typical() == 2  # sorted: 0.5, 0.7, 0.9, 0.99; the lower middle is 0.7
     odd = SweepResult(seeds=[0, 1, 2], accuracies=[0.9, 0.5, 0.7], summary=Summary.of([0.5]))
     assert odd.typical() == 2
+
+
+# --- rates and their intervals ---------------------------------------------------------
+
+def test_z_is_the_normal_distributions_two_sided_95_percent_point():
+    from dlbasics.sweeps import Z_95
+    assert Z_95 == pytest.approx(statistics.NormalDist().inv_cdf(0.975), rel=1e-12)
+
+
+@pytest.mark.parametrize("count, n", [(12, 40), (1, 40), (39, 40), (5, 8), (20, 20), (0, 40), (3, 1000)])
+def test_the_wilson_interval_holds_the_shares_that_the_score_test_does_not_reject(count, n):
+    # Wilson's interval is every share pi with |p - pi| <= z sqrt(pi (1 - pi) / n): its ends solve
+    # (p - pi)^2 = z^2 pi (1 - pi) / n, unless they are 0 or 1.
+    z = statistics.NormalDist().inv_cdf(0.975)
+    p = count / n
+    low, high = wilson_interval(count, n)
+    assert 0.0 <= low <= p <= high <= 1.0 and low < high
+    for end in (low, high):
+        if 0.0 < end < 1.0:
+            assert (p - end) ** 2 == pytest.approx(z * z * end * (1 - end) / n, rel=1e-9)
+    # just inside the ends the test does not reject, just outside it does
+    for inside in (low + 1e-6, high - 1e-6):
+        assert abs(p - inside) <= z * math.sqrt(inside * (1 - inside) / n)
+    for outside in (low - 1e-6, high + 1e-6):
+        if 0.0 < outside < 1.0:
+            assert abs(p - outside) > z * math.sqrt(outside * (1 - outside) / n)
+
+
+def test_the_wilson_interval_at_the_edges_and_its_symmetry():
+    low, high = wilson_interval(0, 40)
+    assert low == 0.0 and 0.05 < high < 0.1  # 0 of 40 does not mean "never"
+    assert wilson_interval(40, 40) == pytest.approx((1 - high, 1.0))
+    a, b = wilson_interval(12, 40)
+    c, d = wilson_interval(28, 40)
+    assert (a, b) == pytest.approx((1 - d, 1 - c))
+    assert wilson_interval(120, 400)[1] - wilson_interval(120, 400)[0] < b - a  # more runs, narrower
+
+
+@pytest.mark.parametrize("count, n, error", [(5, 0, ValueError), (-1, 10, ValueError), (11, 10, ValueError),
+                                             (1.0, 10, TypeError), (True, 10, TypeError)])
+def test_bad_counts_raise_clearly(count, n, error):
+    with pytest.raises(error):
+        wilson_interval(count, n)
+
+
+def test_a_rate_counts_the_runs_that_meet_a_condition_and_prints_its_interval():
+    result = SweepResult(seeds=[0, 1, 2, 3, 4], accuracies=[0.74, 0.99, 0.75, 0.98, 0.99],
+                         summary=Summary.of([0.5]))
+    assert result.where(lambda a: a < 0.9) == [0, 2]
+    rate = result.rate(lambda a: a < 0.9)
+    assert (rate.count, rate.n, rate.share) == (2, 5, 0.4)
+    assert (rate.low, rate.high) == wilson_interval(2, 5)
+    assert str(Rate.of(12, 40)) == "12 of 40 (30%; 95% interval 18% to 45%)"
+    with pytest.raises(TypeError, match="function"):
+        result.rate(0.9)
+
+
+def t_probability_within(t, df, steps=20000):
+    """P(|T| <= t) for Student's t with df degrees of freedom, by Simpson's rule on its density."""
+    c = math.gamma((df + 1) / 2) / (math.sqrt(df * math.pi) * math.gamma(df / 2))
+
+    def density(x):
+        return c * (1 + x * x / df) ** (-(df + 1) / 2)
+
+    h = t / steps
+    total = density(0) + density(t) + sum((4 if k % 2 else 2) * density(k * h) for k in range(1, steps))
+    return 2 * total * h / 3
+
+
+@pytest.mark.parametrize("df", [5, 7, 19, 39, 200])
+def test_t_quantile_leaves_the_right_probability_under_students_density(df):
+    t = t_quantile(0.975, df)
+    assert t_probability_within(t, df) == pytest.approx(0.95, abs=2e-4)
+    assert t > statistics.NormalDist().inv_cdf(0.975)  # wider than the normal's, for few runs
+    assert t_quantile(0.025, df) == pytest.approx(-t)
+
+
+def sweep_result(seeds, accuracies):
+    return SweepResult(seeds=list(seeds), accuracies=list(accuracies), summary=Summary.of(accuracies))
+
+
+def test_compare_pairs_runs_by_seed_and_gives_the_t_interval_of_the_mean_change():
+    before = sweep_result(range(5), [0.70, 0.80, 0.90, 0.75, 0.85])
+    after = sweep_result(range(5), [0.75, 0.80, 0.95, 0.70, 0.95])
+    result = compare(before, after)
+    changes = [0.05, 0.0, 0.05, -0.05, 0.10]
+    assert result.n == 5 and (result.better, result.worse) == (3, 1)
+    assert result.mean == pytest.approx(statistics.mean(changes))
+    half = t_quantile(0.975, 4) * statistics.stdev(changes) / math.sqrt(5)
+    assert (result.low, result.high) == pytest.approx((result.mean - half, result.mean + half))
+    assert "better for 3 of 5 seeds, worse for 1" in str(result)
+    with pytest.raises(ValueError, match="same seeds"):
+        compare(before, sweep_result([0, 1, 2, 3, 5], after.accuracies))
+    with pytest.raises(TypeError):
+        compare(before, after.accuracies)
+
+
+# --- the course's initial weights, and draws with replacement --------------------------------
+
+def test_uniform_init_redraws_every_parameter_in_its_range_and_follows_the_seed():
+    make = uniform_init(lambda: nn.Sequential(nn.Linear(2, 4), nn.ReLU(), nn.Linear(4, 2)))
+    seed_everything(0)
+    first = make()
+    for parameter in first.parameters():
+        assert (parameter >= 0).all() and (parameter < 1).all()
+    seed_everything(0)
+    again = make()
+    seed_everything(1)
+    other = make()
+    assert all(torch.equal(a, b) for a, b in zip(first.parameters(), again.parameters()))
+    assert not torch.equal(first[0].weight, other[0].weight)
+    wide = uniform_init(lambda: nn.Linear(100, 100), low=-3.0, high=-2.0)()
+    assert wide.weight.min() >= -3.0 and wide.weight.max() < -2.0 and wide.weight.std() > 0.2
+
+
+def test_uniform_init_rejects_a_model_and_an_empty_range():
+    with pytest.raises(TypeError, match="function"):
+        uniform_init(small_net())
+    with pytest.raises(ValueError, match="low < high"):
+        uniform_init(small_net, low=1.0, high=1.0)
+
+
+def test_draws_with_replacement_cover_an_epoch_in_batches_and_repeat_points():
+    generator = torch.Generator().manual_seed(5)
+    draws = _DrawsWithReplacement(250, 100, generator)
+    batches = list(draws)
+    assert len(draws) == len(batches) == 3 and [len(b) for b in batches] == [100, 100, 50]
+    everything = torch.cat(batches)
+    assert everything.min() >= 0 and everything.max() < 250
+    assert len(everything.unique()) < 250  # some points twice, some not at all
+    expected = torch.randint(250, (250,), generator=torch.Generator().manual_seed(5))
+    assert torch.equal(everything, expected)  # uniform draws from the seeded generator
+
+
+def test_training_with_replacement_is_reproducible_and_differs_from_a_shuffle():
+    first = sweep(seeds=[0, 1], replacement=True)
+    assert first.accuracies == sweep(seeds=[0, 1], replacement=True).accuracies
+    runs = [train_once(small_net, *toy3(), seed=0, epochs=2, batch_size=50, make_optimizer=adam(0.05),
+                       device="cpu", replacement=flag, record_test=True) for flag in (False, True)]
+    assert runs[0].history.train_loss != runs[1].history.train_loss
+
+
+def test_replacement_needs_tensors():
+    train, test = toy3()
+    loader = DataLoader(TensorDataset(*train), batch_size=50)
+    with pytest.raises(ValueError, match="replacement"):
+        train_once(small_net, loader, test, seed=0, epochs=1, device="cpu", replacement=True)
 
 
 # --- bad arguments -----------------------------------------------------------------
