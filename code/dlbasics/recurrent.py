@@ -38,7 +38,7 @@ def _as_initial(initial: torch.Tensor, n: int, hidden_size: int) -> torch.Tensor
 
 
 class HandRNN(nn.Module):
-    """The course's recurrent network: ``s_t = tanh([s_{t-1}, x_t] W + b)``, then a linear read-out.
+    """The course's RNN: ``s_t = tanh([s_{t-1}, x_t] W + b)``, then a linear read-out.
 
     ``W`` has shape ``(hidden_size + input_size, hidden_size)``: its first
     ``hidden_size`` rows weigh the previous state, the others the input. The
@@ -49,20 +49,24 @@ class HandRNN(nn.Module):
         super().__init__()
         self.input_size, self.hidden_size = input_size, hidden_size
         bound = 1 / math.sqrt(hidden_size)  # the same initial range as nn.RNN
-        self.W = nn.Parameter(torch.empty(hidden_size + input_size, hidden_size).uniform_(-bound, bound))
+        self.W = nn.Parameter(torch.empty(hidden_size + input_size, hidden_size)
+                              .uniform_(-bound, bound))
         self.b = nn.Parameter(torch.empty(hidden_size).uniform_(-bound, bound))
         self.readout = nn.Linear(hidden_size, n_classes)
 
-    def states(self, x: torch.Tensor, initial: torch.Tensor | None = None) -> torch.Tensor:
-        """Every state ``s_1 .. s_T`` for sequences ``x`` of shape (N, T) or (N, T, input_size): (N, T, H).
+    def states(self, x: torch.Tensor,
+               initial: torch.Tensor | None = None) -> torch.Tensor:
+        """Every state ``s_1 .. s_T`` (N, T, H) for ``x`` (N, T) or (N, T, input_size).
 
         The state before the first step is ``initial`` (N, H), zero by default.
         """
         x = _as_steps(x, self.input_size)
         H = self.hidden_size
-        # [s, x] W = s W[:H] + x W[H:]: the input's part of every step at once, before the loop.
+        # [s, x] W = s W[:H] + x W[H:]: the input's part of every step at once,
+        # before the loop.
         from_inputs = x @ self.W[H:] + self.b
-        state = x.new_zeros(len(x), H) if initial is None else _as_initial(initial, len(x), H)
+        state = (x.new_zeros(len(x), H) if initial is None
+                 else _as_initial(initial, len(x), H))
         states = []
         for t in range(x.shape[1]):
             state = torch.tanh(state @ self.W[:H] + from_inputs[:, t])
@@ -81,7 +85,8 @@ def to_torch_rnn(hand: HandRNN) -> nn.RNN:
     ``b`` goes into ``b_ih`` with ``b_hh`` zero (only their sum matters).
     """
     rnn = nn.RNN(hand.input_size, hand.hidden_size, batch_first=True)
-    rnn.to(device=hand.W.device, dtype=hand.W.dtype)  # a float64 hand network gives a float64 copy
+    # a float64 hand network gives a float64 copy
+    rnn.to(device=hand.W.device, dtype=hand.W.dtype)
     H = hand.hidden_size
     with torch.no_grad():
         rnn.weight_hh_l0.copy_(hand.W[:H].T)
@@ -141,25 +146,31 @@ class Seq2Seq(nn.Module):
                  embedding_size: int = 32, attention: bool = True, pad: int = 0):
         super().__init__()
         self.attention, self.pad = attention, pad
-        self.source_embedding = nn.Embedding(source_vocab, embedding_size, padding_idx=pad)
+        self.source_embedding = nn.Embedding(source_vocab, embedding_size,
+                                             padding_idx=pad)
         self.encoder = nn.GRU(embedding_size, hidden_size, batch_first=True)
-        self.target_embedding = nn.Embedding(target_vocab, embedding_size, padding_idx=pad)
+        self.target_embedding = nn.Embedding(target_vocab, embedding_size,
+                                             padding_idx=pad)
         self.decoder = nn.GRU(embedding_size, hidden_size, batch_first=True)
-        self.output = nn.Linear(2 * hidden_size if attention else hidden_size, target_vocab)
+        self.output = nn.Linear(2 * hidden_size if attention else hidden_size,
+                                target_vocab)
 
     def encode(self, source: torch.Tensor):
-        """Encoder states (N, S, H), final state (1, N, H) and the mask of real characters (N, S)."""
+        """Encoder states (N, S, H), final state (1, N, H), non-padding mask (N, S)."""
         mask = source != self.pad
         lengths = mask.sum(dim=1)
         if (lengths == 0).any():
-            raise ValueError("a source sequence is empty (only padding); every input needs a character")
-        packed = pack_padded_sequence(self.source_embedding(source), lengths.cpu(), batch_first=True,
-                                      enforce_sorted=False)
+            raise ValueError("a source sequence is empty (only padding); "
+                             "every input needs a character")
+        packed = pack_padded_sequence(self.source_embedding(source), lengths.cpu(),
+                                      batch_first=True, enforce_sorted=False)
         states, final = self.encoder(packed)
-        states, _ = pad_packed_sequence(states, batch_first=True, total_length=source.shape[1])
+        states, _ = pad_packed_sequence(states, batch_first=True,
+                                        total_length=source.shape[1])
         return states, final, mask
 
-    def decode(self, previous: torch.Tensor, state: torch.Tensor, memory: torch.Tensor, mask: torch.Tensor):
+    def decode(self, previous: torch.Tensor, state: torch.Tensor, memory: torch.Tensor,
+               mask: torch.Tensor):
         """Scores for the next characters, given the ``previous`` ones (N, T).
 
         Returns logits (N, T, V), the decoder's last state, and the attention
@@ -168,14 +179,16 @@ class Seq2Seq(nn.Module):
         outputs, state = self.decoder(self.target_embedding(previous), state)
         if not self.attention:
             return self.output(outputs), state, None
-        scores = outputs @ memory.transpose(1, 2) / math.sqrt(memory.shape[-1])   # (N, T, S)
-        scores = scores.masked_fill(~mask.unsqueeze(1), float("-inf"))            # padding: weight 0
+        # (N, T, S)
+        scores = outputs @ memory.transpose(1, 2) / math.sqrt(memory.shape[-1])
+        # padding: weight 0
+        scores = scores.masked_fill(~mask.unsqueeze(1), float("-inf"))
         weights = scores.softmax(dim=-1)
-        context = weights @ memory                                                # (N, T, H)
+        context = weights @ memory  # (N, T, H)
         return self.output(torch.cat([outputs, context], dim=-1)), state, weights
 
     def forward(self, source: torch.Tensor, target_in: torch.Tensor) -> torch.Tensor:
-        """Teacher forcing: the decoder reads the true previous characters ``target_in`` (N, T).
+        """Teacher forcing: the decoder reads the true prefix ``target_in`` (N, T).
 
         Returns logits of shape (N, V, T), the layout ``cross_entropy`` wants
         against labels of shape (N, T).
@@ -195,7 +208,8 @@ class Seq2Seq(nn.Module):
         was_training = self.training
         self.eval()
         memory, state, mask = self.encode(source)
-        previous = torch.full((len(source), 1), bos, dtype=torch.long, device=source.device)
+        previous = torch.full((len(source), 1), bos, dtype=torch.long,
+                              device=source.device)
         done = torch.zeros(len(source), dtype=torch.bool, device=source.device)
         tokens, attention = [], []
         for _ in range(max_length):
@@ -209,4 +223,5 @@ class Seq2Seq(nn.Module):
             if done.all():
                 break
         self.train(was_training)
-        return torch.cat(tokens, dim=1), (torch.cat(attention, dim=1) if attention else None)
+        return (torch.cat(tokens, dim=1),
+                (torch.cat(attention, dim=1) if attention else None))

@@ -39,9 +39,10 @@ def _check_positive(value, name: str) -> None:
         raise ValueError(f"{name} must be a positive int, got {value!r}")
 
 
-def draw_count_sequences(n: int, generator: torch.Generator, length: int = SEQUENCE_LENGTH,
+def draw_count_sequences(n: int, generator: torch.Generator,
+                         length: int = SEQUENCE_LENGTH,
                          max_ones: int | None = None) -> ToyData:
-    """``n`` bit sequences of ``length`` whose numbers of ones are uniform on 0..``max_ones``.
+    """``n`` bit sequences of ``length`` with counts of ones uniform on 0..``max_ones``.
 
     ``max_ones`` defaults to ``length``. Each sequence draws its count first,
     then puts that many ones at distinct positions (a random permutation's
@@ -51,10 +52,13 @@ def draw_count_sequences(n: int, generator: torch.Generator, length: int = SEQUE
     _check_positive(n, "n")
     _check_positive(length, "length")
     max_ones = length if max_ones is None else max_ones
-    if isinstance(max_ones, bool) or not isinstance(max_ones, int) or not 0 <= max_ones <= length:
-        raise ValueError(f"max_ones must be an int from 0 to length={length}, got {max_ones!r}")
+    if (isinstance(max_ones, bool) or not isinstance(max_ones, int)
+            or not 0 <= max_ones <= length):
+        raise ValueError(f"max_ones must be an int from 0 to length={length}, "
+                         f"got {max_ones!r}")
     counts = torch.randint(0, max_ones + 1, (n,), generator=generator)
-    # A position is a one when its rank in a random order is below the count: distinct places.
+    # A position is a one when its rank in a random order is below the count:
+    # distinct places.
     ranks = torch.rand(n, length, generator=generator).argsort(dim=1).argsort(dim=1)
     bits = (ranks < counts.unsqueeze(1)).float()
     return ToyData(bits, counts)
@@ -68,9 +72,9 @@ def make_count_data(n_train: int = 2000, n_test: int = 1000, seed: int = 0,
                     draw_count_sequences(n_test, generator, length))
 
 
-def course_style_counts(n: int, generator: torch.Generator, length: int = SEQUENCE_LENGTH,
-                        return_drawn: bool = False):
-    """The course's generator of toy problem 5 (``exercise_910.ipynb``), vectorised over ``n`` sequences.
+def course_style_counts(n: int, generator: torch.Generator,
+                        length: int = SEQUENCE_LENGTH, return_drawn: bool = False):
+    """The course's toy problem 5 generator (``exercise_910.ipynb``), vectorised.
 
     Each sequence draws a count uniformly from 0 to ``length``, then places
     that many ones, one after another: a one draws a position uniformly;
@@ -87,11 +91,13 @@ def course_style_counts(n: int, generator: torch.Generator, length: int = SEQUEN
     drawn = torch.randint(0, length + 1, (n,), generator=generator)
     bits = torch.zeros(n, length)
     places = torch.arange(length)
-    for one in range(length):  # the one-th one of every sequence that drew more than `one`
+    # the one-th one of every sequence that drew more than `one`
+    for one in range(length):
         wanted = torch.randint(0, length, (n,), generator=generator)
-        free = (bits == 0) & (places >= wanted.unsqueeze(1))  # free places at or after the wanted one
-        placed = (one < drawn) & free.any(dim=1)               # no free place: the one is lost
-        first_free = free.float().argmax(dim=1)                # argmax gives the first of the 1s
+        # free places at or after the wanted one
+        free = (bits == 0) & (places >= wanted.unsqueeze(1))
+        placed = (one < drawn) & free.any(dim=1)  # no free place: the one is lost
+        first_free = free.float().argmax(dim=1)   # argmax gives the first of the 1s
         rows = placed.nonzero().flatten()
         bits[rows, first_free[rows]] = 1.0
     data = ToyData(bits, bits.sum(dim=1).long())
