@@ -247,7 +247,11 @@ class SweepResult:
         return f"test accuracy {self.summary}"
 
 
-def adam(lr: float = 0.01) -> Callable[[Iterable[nn.Parameter]], torch.optim.Optimizer]:
+# A function that builds an optimiser for the given parameters (``adam(0.01)`` makes one).
+MakeOptimizer = Callable[[Iterable[nn.Parameter]], torch.optim.Optimizer]
+
+
+def adam(lr: float = 0.01) -> MakeOptimizer:
     """An optimiser factory for :func:`train_once` and :func:`sweep_seeds`: Adam with learning rate ``lr``.
 
     On a CPU or a CUDA GPU it uses PyTorch's *fused* implementation: the same
@@ -327,12 +331,13 @@ class _DrawsWithReplacement:
             yield torch.randint(self.n, (size,), generator=self.generator)
 
 
-def train_once(make_model: Callable[[], nn.Module], train_data, test_data, *, seed: int, epochs: int,
-               make_optimizer: Callable[[Iterable[nn.Parameter]], torch.optim.Optimizer] = adam(),
+def train_once(make_model: Callable[[], nn.Module], train_data, test_data, *,
+               seed: int, epochs: int,
+               make_optimizer: MakeOptimizer = adam(),
                batch_size: int = 32, loss_fn: Callable = nn.functional.cross_entropy,
                device: torch.device | str | None = None, record_test: bool = False,
                replacement: bool = False) -> Run:
-    """Seed, build a fresh model with ``make_model()``, train it with ``fit`` and test it.
+    """Seed, build a fresh model with ``make_model()``, train it with ``fit``, test it.
 
     ``train_data`` and ``test_data`` are ``(features, labels)`` pairs of
     tensors or DataLoaders. ``record_test`` also measures the test loss and
@@ -352,18 +357,21 @@ def train_once(make_model: Callable[[], nn.Module], train_data, test_data, *, se
     test_batches = as_loader(test_data, 1000, shuffle=False, name="test_data")
     generator = torch.Generator().manual_seed(seed)
     if replacement and isinstance(train_data, DataLoader):
-        raise ValueError("replacement=True needs train_data as a (features, labels) pair of tensors, "
-                         "not a DataLoader (which brings its own sampler)")
-    train_batches = as_loader(train_data, batch_size, shuffle=True, name="train_data", generator=generator)
+        raise ValueError("replacement=True needs train_data as a (features, labels) "
+                         "pair of tensors, not a DataLoader (it has its own sampler)")
+    train_batches = as_loader(train_data, batch_size, shuffle=True, name="train_data",
+                              generator=generator)
     if replacement:
         dataset = train_batches.dataset  # indexed a whole batch at a time
         draws = _DrawsWithReplacement(len(dataset), batch_size, generator)
-        train_batches = DataLoader(dataset, sampler=draws, batch_size=None, generator=generator)
+        train_batches = DataLoader(dataset, sampler=draws, batch_size=None,
+                                   generator=generator)
 
     seed_everything(seed)  # the initial weights depend on the seed alone
     model = make_model()
     if not isinstance(model, nn.Module):
-        raise TypeError(f"make_model() must return an nn.Module, got {type(model).__name__}")
+        raise TypeError("make_model() must return an nn.Module, "
+                        f"got {type(model).__name__}")
     optimizer = make_optimizer(model.parameters())
     history = fit(model, train_batches, optimizer, epochs=epochs, loss_fn=loss_fn,
                   test_data=test_batches if record_test else None, device=device)
@@ -373,7 +381,7 @@ def train_once(make_model: Callable[[], nn.Module], train_data, test_data, *, se
 
 def sweep_seeds(make_model: Callable[[], nn.Module], train_data, test_data, *,
                 seeds: Sequence[int], epochs: int,
-                make_optimizer: Callable[[Iterable[nn.Parameter]], torch.optim.Optimizer] = adam(),
+                make_optimizer: MakeOptimizer = adam(),
                 batch_size: int = 32, loss_fn: Callable = nn.functional.cross_entropy,
                 device: torch.device | str | None = None, replacement: bool = False,
                 keep_models: bool = False, keep_histories: bool = False) -> SweepResult:
