@@ -94,9 +94,11 @@ def train_classifier(model: nn.Module, train_data, recipe: Recipe, *, test_data=
         model.to(memory_format=torch.channels_last)
     optimizer = torch.optim.Adam(model.parameters(), lr=recipe.lr)
     after_epoch = after_step = None
-    if recipe.schedule == "decay":
+    if recipe.schedule == "decay":  # the rate changes after every epoch
         schedule = torch.optim.lr_scheduler.ExponentialLR(optimizer, gamma=recipe.decay)
-        after_epoch = lambda epoch, model, history: schedule.step()  # noqa: E731
+
+        def after_epoch(epoch, model, history):
+            schedule.step()
     else:  # "one-cycle": the rate changes after every batch
         steps = len(as_loader(train_data, recipe.batch_size, shuffle=False))
         schedule = torch.optim.lr_scheduler.OneCycleLR(
