@@ -191,8 +191,8 @@ def load_mnist(root: Path | None = None, *, size: int = 28, allow_download: bool
     splits = []
     for train in (True, False):
         pixels, labels = _read_split(root, train)
+        if size == 32:  # pad the bytes, a quarter of the floats' memory, then convert once
+            pixels = F.pad(pixels, (2, 2, 2, 2))
         images = pixels.unsqueeze(1).float().div_(255)
-        if size == 32:
-            images = F.pad(images, (2, 2, 2, 2))
         splits.append(MNISTData(images, labels.long()))
     return MNISTSplits(*splits)
