@@ -17,7 +17,7 @@ import pytest
 import torch
 
 from dlbasics import DataDirError, mnist
-from dlbasics.mnist import MNISTError, ensure_mnist, load_mnist
+from dlbasics.mnist import MNISTData, MNISTError, ensure_mnist, load_mnist, validation_split
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -204,3 +204,30 @@ def test_size_32_pads_with_black_and_keeps_every_pixel():
     border[:, :, 2:30, 2:30] = 0
     assert border.abs().sum() == 0
     assert torch.equal(large.test.labels, small.test.labels)
+
+
+def small_split(n=12):
+    images = torch.arange(n, dtype=torch.float32).reshape(n, 1, 1, 1).expand(n, 1, 2, 2).clone()
+    return MNISTData(images, torch.arange(n) % 10)
+
+
+def test_validation_split_holds_out_the_last_digits_and_keeps_every_one():
+    train, validation = validation_split(small_split(12), size=4)
+    assert train.labels.tolist() == list(range(8)) and validation.labels.tolist() == [8, 9, 0, 1]
+    assert train.images.shape == (8, 1, 2, 2) and validation.images.shape == (4, 1, 2, 2)
+    assert torch.equal(torch.cat([train.images, validation.images]), small_split(12).images)
+
+
+@pytest.mark.parametrize("size", [0, 12, 13, -1, 2.5, True])
+def test_validation_split_refuses_sizes_that_leave_nothing_on_one_side(size):
+    with pytest.raises(ValueError, match="between 1 and 11"):
+        validation_split(small_split(12), size=size)
+
+
+@needs_real_data
+def test_the_real_validation_split_is_the_classic_50000_and_10000():
+    data = load_mnist(real_data_dir(), allow_download=False)
+    train, validation = validation_split(data.train)
+    assert len(train.labels) == 50_000 and len(validation.labels) == 10_000
+    assert torch.equal(validation.images, data.train.images[50_000:])
+    assert validation.labels.bincount(minlength=10).min() > 800  # every digit is there

@@ -89,6 +89,28 @@ def test_show_templates_shares_one_scale_centred_at_zero():
         show_templates(maps, titles=["a"])
 
 
+def test_show_templates_masks_values_out_of_the_picture_and_the_scale():
+    from dlbasics.plotting import show_templates
+
+    maps = torch.zeros(2, 3, 3)
+    maps[:, 0, 0] = 9.0  # a border value that would set the scale
+    maps[0, 1, 1], maps[1, 2, 2] = 0.5, -0.25
+    keep = torch.ones(3, 3, dtype=torch.bool)
+    keep[0, 0] = False
+    fig = show_templates(maps, mask=keep)
+    images = [ax.images[0] for ax in fig.axes if ax.images]
+    assert all(image.get_clim() == (-0.5, 0.5) for image in images)
+    assert all(image.get_array().mask[0, 0] and not image.get_array().mask[1, 1] for image in images)
+    per_map = torch.stack([keep, ~keep])
+    assert show_templates(maps, mask=per_map).axes[1].images[0].get_array().mask[1, 1]
+    with pytest.raises(ValueError, match="boolean"):
+        show_templates(maps, mask=keep.float())
+    with pytest.raises(ValueError, match="boolean"):
+        show_templates(maps, mask=torch.ones(4, 4, dtype=torch.bool))
+    with pytest.raises(ValueError, match="nothing to draw"):
+        show_templates(maps, mask=torch.zeros(3, 3, dtype=torch.bool))
+
+
 def test_show_confusion_matrix_writes_every_count_and_colours_only_mistakes():
     from dlbasics.plotting import show_confusion_matrix
 

@@ -330,6 +330,34 @@ def test_on_epoch_end_is_called_after_each_epoch_with_the_history_so_far():
     assert [c[2] for c in calls] == [1, 2, 3, 4] and [c[3] for c in calls] == [1, 2, 3, 4]
 
 
+def test_on_step_end_is_called_after_every_optimiser_step():
+    steps, seen = [], []
+    train, test = toy1(n_train=100, n_test=30)
+    model = nn.Linear(2, 2)
+    optimizer = torch.optim.SGD(model.parameters(), lr=0.1)
+
+    def after_step():
+        steps.append(1)
+        seen.append(model.weight.detach().clone())  # the weights as the step left them
+
+    fit(model, train, optimizer, epochs=2, batch_size=32, test_data=test, device="cpu",
+        on_step_end=after_step)
+    assert len(steps) == 2 * 4  # 4 batches per epoch (32, 32, 32, 4)
+    assert all(not torch.equal(a, b) for a, b in zip(seen, seen[1:]))
+    assert torch.equal(seen[-1], model.weight.detach())
+
+
+def test_a_per_step_schedule_in_on_step_end_changes_the_rate_every_batch():
+    train, _ = toy1(n_train=100, n_test=30)
+    model = nn.Linear(2, 2)
+    optimizer = torch.optim.SGD(model.parameters(), lr=1.0)
+    schedule = torch.optim.lr_scheduler.LambdaLR(optimizer, lambda step: 0.5 ** step)
+    rates = []
+    fit(model, train, optimizer, epochs=2, batch_size=50, device="cpu",
+        on_step_end=lambda: (schedule.step(), rates.append(optimizer.param_groups[0]["lr"])))
+    assert rates == [0.5, 0.25, 0.125, 0.0625]
+
+
 def test_fit_puts_the_model_on_the_requested_device():
     model, _, _ = train_layer(epochs=1)
     assert model_device(model).type == "cpu"

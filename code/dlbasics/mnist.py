@@ -150,6 +150,26 @@ def ensure_mnist(root: Path | None = None, *, allow_download: bool = True) -> Pa
     return folder
 
 
+VALIDATION_SIZE = 10_000
+
+
+def validation_split(train: MNISTData, size: int = VALIDATION_SIZE) -> tuple[MNISTData, MNISTData]:
+    """The training split cut in two: the digits to train on, and the last ``size`` to validate on.
+
+    A model's settings (learning rate, epochs, size) are chosen by how well
+    it does on the validation digits, which it never trains on, so that the
+    test set is looked at only once, at the end. The cut is fixed (the last
+    ``size`` digits, as in the classic 50,000 / 10,000 split), so every
+    chapter and script holds out the same digits.
+    """
+    if isinstance(size, bool) or not isinstance(size, int) or not 0 < size < len(train.labels):
+        raise ValueError(f"size must be an int between 1 and {len(train.labels) - 1} (the digits to "
+                         f"hold out of {len(train.labels)}), got {size!r}")
+    keep = len(train.labels) - size
+    return (MNISTData(train.images[:keep], train.labels[:keep]),
+            MNISTData(train.images[keep:], train.labels[keep:]))
+
+
 def _read_split(root: Path, train: bool) -> tuple[torch.Tensor, torch.Tensor]:
     from torchvision.datasets import MNIST
 
@@ -171,8 +191,8 @@ def load_mnist(root: Path | None = None, *, size: int = 28, allow_download: bool
     splits = []
     for train in (True, False):
         pixels, labels = _read_split(root, train)
+        if size == 32:  # pad the bytes, a quarter of the floats' memory, then convert once
+            pixels = F.pad(pixels, (2, 2, 2, 2))
         images = pixels.unsqueeze(1).float().div_(255)
-        if size == 32:
-            images = F.pad(images, (2, 2, 2, 2))
         splits.append(MNISTData(images, labels.long()))
     return MNISTSplits(*splits)

@@ -293,15 +293,19 @@ def plot_loss_curves(curves: dict[str, Sequence[float]], *, ax=None, title: str 
 
 def show_templates(maps, *, titles: Sequence[str] | None = None, ncols: int = 5,
                    title: str | None = None, colorbar_label: str = "weight",
-                   cmap: str = "RdBu_r", limit: float | None = None) -> Figure:
+                   cmap: str = "RdBu_r", limit: float | None = None, mask=None,
+                   mask_color: str = "#bbbbbb") -> Figure:
     """Draw 2-D maps (a layer's weights as images, filters) on one colour scale centred at 0.
 
     ``maps`` is ``(N, H, W)`` or ``(N, 1, H, W)``. Unlike :func:`show_images`,
     which scales each image to its own range, every panel shares one scale,
     symmetric around zero, with a colour bar: positive values red, negative
     blue, zero white, so panels can be compared with each other. The scale
-    runs from ``-limit`` to ``limit`` (by default the largest absolute value);
-    values beyond it are drawn in the end colours.
+    runs from ``-limit`` to ``limit`` (by default the largest absolute value
+    of the values drawn); values beyond it are drawn in the end colours.
+    ``mask``, a boolean ``(H, W)`` tensor or array (or one per map,
+    ``(N, H, W)``), draws only the values where it is True; the others are
+    painted ``mask_color`` and do not count towards the default ``limit``.
     """
     values = to_numpy(maps).astype(float)
     if values.ndim == 4 and values.shape[1] == 1:
@@ -313,19 +317,30 @@ def show_templates(maps, *, titles: Sequence[str] | None = None, ncols: int = 5,
     count = values.shape[0]
     if titles is not None and len(titles) != count:
         raise ValueError(f"got {len(titles)} titles for {count} maps")
+    shown = np.ones(values.shape, dtype=bool)
+    if mask is not None:
+        keep = to_numpy(mask)
+        if keep.dtype != bool or keep.shape not in (values.shape[1:], values.shape):
+            raise ValueError(f"mask must be a boolean array of shape {values.shape[1:]} or {values.shape}, "
+                             f"got {keep.dtype} {keep.shape}")
+        shown = np.broadcast_to(keep, values.shape)
+        if not shown.any():
+            raise ValueError("mask hides every value: there is nothing to draw")
     ncols = max(1, min(ncols, count))
     nrows = math.ceil(count / ncols)
-    largest = float(np.abs(values).max())
+    largest = float(np.abs(values[shown]).max())
     if limit is None:
         limit = largest or 1.0
     elif not limit > 0:
         raise ValueError(f"limit must be a positive number, got {limit!r}")
+    colours = matplotlib.colormaps[cmap].with_extremes(bad=mask_color)
+    values = np.ma.masked_array(values, mask=~shown)
     fig, axes = plt.subplots(nrows, ncols, figsize=(1.8 * ncols + 0.9, 1.9 * nrows + (0.4 if title else 0)),
                              squeeze=False, layout="constrained")
     for i, ax in enumerate(axes.flat):
         ax.axis("off")
         if i < count:
-            image = ax.imshow(values[i], cmap=cmap, vmin=-limit, vmax=limit)
+            image = ax.imshow(values[i], cmap=colours, vmin=-limit, vmax=limit)
             if titles is not None:
                 ax.set_title(titles[i], fontsize=10)
     fig.colorbar(image, ax=axes, shrink=0.85, label=colorbar_label,

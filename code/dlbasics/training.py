@@ -200,6 +200,7 @@ def fit(model: nn.Module, train_data, optimizer: torch.optim.Optimizer, *, epoch
         batch_size: int = 32, loss_fn: Callable = nn.functional.cross_entropy, test_data=None,
         device: torch.device | str | None = None, log_every: int = 0,
         on_epoch_end: Callable[[int, nn.Module, History], None] | None = None,
+        on_step_end: Callable[[], None] | None = None,
         progress: bool | None = None) -> History:
     """Train ``model`` on ``train_data`` for ``epochs`` passes with mini-batches.
 
@@ -211,7 +212,9 @@ def fit(model: nn.Module, train_data, optimizer: torch.optim.Optimizer, *, epoch
     that called :func:`dlbasics.seed_everything` trains the same way each run.
     After each epoch the training and (if given) test loss and accuracy are
     recorded; ``log_every=k`` prints them every k epochs, and
-    ``on_epoch_end(epoch, model, history)`` lets a chapter take snapshots.
+    ``on_epoch_end(epoch, model, history)`` lets a chapter take snapshots;
+    ``on_step_end()`` is called after every optimiser step (a learning-rate
+    schedule that changes with every batch steps there).
     ``progress`` draws a bar that fills while an epoch runs; by default
     (None) only in Jupyter or Colab (see :func:`show_progress`).
     """
@@ -236,6 +239,8 @@ def fit(model: nn.Module, train_data, optimizer: torch.optim.Optimizer, *, epoch
             optimizer.zero_grad()
             loss.backward()
             optimizer.step()
+            if on_step_end is not None:
+                on_step_end()
             counted, right = _scored(outputs.detach(), labels)
             total_loss += loss.item() * counted
             correct += right
