@@ -347,10 +347,6 @@ def code_lines_too_long(page_html: str) -> list[str]:
             if len(line) > CODE_LINE_LIMIT]
 
 
-@pytest.mark.xfail(reason=(
-    "the package's source, shown in chapters by literalinclude, has lines of up to 122 "
-    "characters (code/dlbasics/*.py has no line limit): wrap them at 88 in code/, then drop "
-    "this mark"))
 def test_every_line_of_code_shown_in_a_chapter_is_at_most_88_characters(site):
     problems = []
     for file in numbered_chapters():

@@ -47,16 +47,19 @@ def _as_classes(values, name: str) -> torch.Tensor:
     return values.detach().cpu().long()
 
 
-def confusion_matrix(labels: torch.Tensor, predicted: torch.Tensor, n_classes: int | None = None) -> torch.Tensor:
-    """How often each true class (row) was predicted as each class (column): an int64 ``(K, K)`` tensor.
+def confusion_matrix(labels: torch.Tensor, predicted: torch.Tensor,
+                     n_classes: int | None = None) -> torch.Tensor:
+    """Int64 ``(K, K)`` counts: each true class (row) predicted as each class (column).
 
     The diagonal counts the right answers, so ``confusion.trace()`` divided by
     ``confusion.sum()`` is the accuracy. ``K`` is ``n_classes``, or one more
     than the largest class number seen.
     """
-    labels, predicted = _as_classes(labels, "labels"), _as_classes(predicted, "predicted")
+    labels, predicted = (_as_classes(labels, "labels"),
+                         _as_classes(predicted, "predicted"))
     if len(labels) != len(predicted):
-        raise ValueError(f"labels and predicted differ in length: {len(labels)} and {len(predicted)}")
+        raise ValueError(f"labels and predicted differ in length: {len(labels)} "
+                         f"and {len(predicted)}")
     if len(labels) == 0:
         raise ValueError("labels and predicted are empty: there is nothing to count")
     smallest = int(torch.minimum(labels.min(), predicted.min()))
@@ -64,10 +67,12 @@ def confusion_matrix(labels: torch.Tensor, predicted: torch.Tensor, n_classes: i
     if n_classes is None:
         n_classes = largest + 1
     if smallest < 0 or largest >= n_classes:
-        raise ValueError(f"class numbers must lie in 0 to {n_classes - 1} (n_classes={n_classes}), "
+        raise ValueError(f"class numbers must lie in 0 to {n_classes - 1} "
+                         f"(n_classes={n_classes}), "
                          f"got values from {smallest} to {largest}")
     pairs = labels * n_classes + predicted
-    return torch.bincount(pairs, minlength=n_classes * n_classes).reshape(n_classes, n_classes)
+    return (torch.bincount(pairs, minlength=n_classes * n_classes)
+            .reshape(n_classes, n_classes))
 
 
 def confident_mistakes(probabilities: torch.Tensor, labels: torch.Tensor, count: int) -> torch.Tensor:
@@ -106,8 +111,9 @@ def compare_predictions(labels: torch.Tensor, first: torch.Tensor, second: torch
 
 
 def same_class_blends(images: torch.Tensor, labels: torch.Tensor, correct: torch.Tensor,
-                      pairs_per_class: int = 100, weights=(0.25, 0.5, 0.75)) -> tuple[torch.Tensor, torch.Tensor]:
-    """Blends ``(1 - t) * x1 + t * x2`` of pairs of correctly classified examples of one class, and that class.
+                      pairs_per_class: int = 100,
+                      weights=(0.25, 0.5, 0.75)) -> tuple[torch.Tensor, torch.Tensor]:
+    """Blends ``(1 - t) * x1 + t * x2`` of ``correct`` same-class pairs, and the class.
 
     For each class, the first ``2 * pairs_per_class`` examples that are of
     that class and marked ``correct`` are paired up, and each pair is blended
@@ -116,8 +122,9 @@ def same_class_blends(images: torch.Tensor, labels: torch.Tensor, correct: torch
     """
     labels, correct = _as_classes(labels, "labels"), correct.detach().cpu()
     if correct.dtype != torch.bool or correct.shape != labels.shape:
-        raise ValueError(f"correct must be a boolean tensor with one entry per example, shape "
-                         f"{tuple(labels.shape)}, such as predicted == labels; got {correct.dtype} "
+        raise ValueError(f"correct must be a boolean tensor with one entry per "
+                         f"example, shape {tuple(labels.shape)}, such as "
+                         f"predicted == labels; got {correct.dtype} "
                          f"{tuple(correct.shape)}")
     images = images.detach().cpu()
     blends, classes = [], []

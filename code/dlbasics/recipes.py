@@ -28,7 +28,7 @@ SCHEDULES = ("decay", "one-cycle")
 
 @dataclass(frozen=True, repr=False)
 class Recipe:
-    """Adam on mini-batches for ``epochs`` passes, with a schedule for the learning rate.
+    """Adam on mini-batches for ``epochs`` passes, with a learning-rate schedule.
 
     ``schedule="decay"``: the rate starts at ``lr`` and is multiplied by
     ``decay`` after every epoch. ``schedule="one-cycle"``: after every batch,
@@ -45,14 +45,18 @@ class Recipe:
     schedule: str = "decay"
 
     def __post_init__(self):
-        if isinstance(self.epochs, bool) or not isinstance(self.epochs, int) or self.epochs < 1:
+        if (isinstance(self.epochs, bool) or not isinstance(self.epochs, int)
+                or self.epochs < 1):
             raise ValueError(f"epochs must be a positive int, got {self.epochs!r}")
         if not (self.lr > 0 and 0 < self.decay <= 1):
-            raise ValueError(f"need lr > 0 and 0 < decay <= 1, got lr={self.lr!r}, decay={self.decay!r}")
+            raise ValueError(f"need lr > 0 and 0 < decay <= 1, got lr={self.lr!r}, "
+                             f"decay={self.decay!r}")
         if self.schedule not in SCHEDULES:
-            raise ValueError(f"schedule must be one of {SCHEDULES}, got {self.schedule!r}")
+            raise ValueError(f"schedule must be one of {SCHEDULES}, "
+                             f"got {self.schedule!r}")
         if self.schedule == "one-cycle" and self.decay != 1.0:
-            raise ValueError("decay belongs to the 'decay' schedule; a one-cycle recipe has none")
+            raise ValueError("decay belongs to the 'decay' schedule; "
+                             "a one-cycle recipe has none")
 
     def __repr__(self) -> str:
         fields = f"epochs={self.epochs}, batch_size={self.batch_size}, lr={self.lr!r}"
@@ -83,7 +87,7 @@ def _then(first: Callable | None, second: Callable | None) -> Callable | None:
 
 def train_classifier(model: nn.Module, train_data, recipe: Recipe, *, test_data=None,
                      log_every: int = 1, device=None, **fit_options) -> History:
-    """Train ``model`` on ``(images, labels)`` with ``recipe``; the history of :func:`fit`.
+    """Train ``model`` on ``(images, labels)`` with ``recipe``; :func:`fit`'s history.
 
     Convolutional models are stored channels-last, the layout the CPU's
     convolution routines are fastest with; the numbers they compute are the
@@ -106,6 +110,7 @@ def train_classifier(model: nn.Module, train_data, recipe: Recipe, *, test_data=
         after_step = schedule.step
     on_epoch_end = _then(after_epoch, fit_options.pop("on_epoch_end", None))
     on_step_end = _then(after_step, fit_options.pop("on_step_end", None))
-    return fit(model, train_data, optimizer, epochs=recipe.epochs, batch_size=recipe.batch_size,
-               test_data=test_data, device=device, log_every=log_every, on_epoch_end=on_epoch_end,
+    return fit(model, train_data, optimizer, epochs=recipe.epochs,
+               batch_size=recipe.batch_size, test_data=test_data, device=device,
+               log_every=log_every, on_epoch_end=on_epoch_end,
                on_step_end=on_step_end, **fit_options)

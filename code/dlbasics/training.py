@@ -197,8 +197,8 @@ def progress_bar(iterable, total: int, description: str):
 
 
 def fit(model: nn.Module, train_data, optimizer: torch.optim.Optimizer, *, epochs: int,
-        batch_size: int = 32, loss_fn: Callable = nn.functional.cross_entropy, test_data=None,
-        device: torch.device | str | None = None, log_every: int = 0,
+        batch_size: int = 32, loss_fn: Callable = nn.functional.cross_entropy,
+        test_data=None, device: torch.device | str | None = None, log_every: int = 0,
         on_epoch_end: Callable[[int, nn.Module, History], None] | None = None,
         on_step_end: Callable[[], None] | None = None,
         progress: bool | None = None) -> History:
@@ -224,14 +224,16 @@ def fit(model: nn.Module, train_data, optimizer: torch.optim.Optimizer, *, epoch
     model.to(device)
     loader = as_loader(train_data, batch_size, shuffle=True, name="train_data")
     if test_data is not None:
-        as_loader(test_data, batch_size, shuffle=False, name="test_data")  # fail now, not after an epoch
+        # fail now, not after an epoch
+        as_loader(test_data, batch_size, shuffle=False, name="test_data")
     if progress is None:
         progress = show_progress()
     history = History()
     for epoch in range(1, epochs + 1):
         model.train()
         total_loss, correct, count = 0.0, 0, 0
-        batches = progress_bar(loader, len(loader), f"epoch {epoch}/{epochs}") if progress else loader
+        batches = (progress_bar(loader, len(loader), f"epoch {epoch}/{epochs}")
+                   if progress else loader)
         for features, labels in batches:
             features, labels = _to_device(features, device), labels.to(device)
             outputs = _forward(model, features)
@@ -252,9 +254,11 @@ def fit(model: nn.Module, train_data, optimizer: torch.optim.Optimizer, *, epoch
             history.test_loss.append(test_loss)
             history.test_accuracy.append(test_accuracy)
         if log_every and (epoch % log_every == 0 or epoch == epochs):
-            line = f"epoch {epoch:3d}: train loss {history.train_loss[-1]:.4f}, accuracy {history.train_accuracy[-1]:.2%}"
+            line = (f"epoch {epoch:3d}: train loss {history.train_loss[-1]:.4f}, "
+                    f"accuracy {history.train_accuracy[-1]:.2%}")
             if test_data is not None:
-                line += f" | test loss {history.test_loss[-1]:.4f}, accuracy {history.test_accuracy[-1]:.2%}"
+                line += (f" | test loss {history.test_loss[-1]:.4f}, "
+                         f"accuracy {history.test_accuracy[-1]:.2%}")
             print(line)
         if on_epoch_end is not None:
             on_epoch_end(epoch, model, history)
