@@ -7,6 +7,7 @@ names another book root instead, for example a small book built from a few chapt
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import http.server
 import os
@@ -152,15 +153,25 @@ def open_site_page(page, server: str, file: str) -> None:
                                timeout=PAGE_TIMEOUT_MS)
 
 
-@pytest.fixture
-def page(browser):
-    context = browser.new_context(viewport={"width": 1280, "height": 900})
+@contextlib.contextmanager
+def browser_page(browser, width: int = 1280, height: int = 900):
+    """A page in a new browser context of that window size; ``page.errors`` collects its
+    JavaScript errors. The context is closed afterwards."""
+    context = browser.new_context(viewport={"width": width, "height": height})
     context.set_default_timeout(PAGE_TIMEOUT_MS)
     page = context.new_page()
     page.errors = []
     page.on("pageerror", lambda error: page.errors.append(str(error)))
-    yield page
-    context.close()
+    try:
+        yield page
+    finally:
+        context.close()
+
+
+@pytest.fixture
+def page(browser):
+    with browser_page(browser) as page:
+        yield page
 
 
 @pytest.fixture

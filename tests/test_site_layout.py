@@ -27,7 +27,7 @@ import re
 
 import pytest
 
-from conftest import PAGE_TIMEOUT_MS, numbered_chapters, open_site_page
+from conftest import PAGE_TIMEOUT_MS, browser_page, numbered_chapters, open_site_page
 
 LAPTOP_WIDTHS = (1200, 1280, 1440)
 PHONE_WIDTH = 390
@@ -141,13 +141,8 @@ MEASURE_PAGE = r"""() => {
 @pytest.fixture
 def window(browser, request):
     """A page in a browser context of the width asked for (indirect parametrization)."""
-    context = browser.new_context(viewport={"width": request.param, "height": HEIGHT})
-    context.set_default_timeout(PAGE_TIMEOUT_MS)
-    page = context.new_page()
-    page.errors = []
-    page.on("pageerror", lambda error: page.errors.append(str(error)))
-    yield page
-    context.close()
+    with browser_page(browser, request.param, HEIGHT) as page:
+        yield page
 
 
 def open_chapter(page, server, file):
