@@ -289,9 +289,11 @@ def _text_of(page) -> str:
 
 
 @pytest.mark.parametrize("number", RENDERED_SAMPLE)
-def test_the_rendered_notebook_shows_the_numbers_of_the_built_page(number, browser, server, tmp_path):
+def test_the_rendered_notebook_shows_the_numbers_of_the_built_page(number, site, browser, server, tmp_path):
+    """The page's download is the student notebook written by this build: the same cells as the
+    committed one (tested above), quoting this build's times, which the committed one may not."""
     source = next(s for s in notebooks.notebook_chapters(SITE_ROOT) if s.name.startswith(f"{number}_"))
-    rendered = _rendered_html(source.with_suffix(".ipynb"), tmp_path)
+    rendered = _rendered_html(site / "_sources" / source.relative_to(SITE_ROOT).with_suffix(".ipynb"), tmp_path)
     context = browser.new_context(viewport={"width": 1280, "height": 900})
     # Offline: the exporter's page asks a CDN for MathJax and fonts; nothing outside answers here.
     context.route(re.compile(r"^https?://(?!127\.0\.0\.1)"), lambda route: route.abort())
